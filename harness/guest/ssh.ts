@@ -1,0 +1,171 @@
+// SSH to the guest through ssh2: one connection per run, one channel per command.
+// The guest's host key is pinned: we generated it, and the console printed it.
+import { Client, type ClientChannel } from 'ssh2';
+import { fingerprintOf } from './keys.js';
+
+export interface ConnectOptions {
+  port: number;
+  privateKey: string;
+  /** Expected "SHA256:…" fingerprint; any other host key is refused. */
+  hostFingerprint: string;
+  /** Give up (throw) at this Date.now() value. */
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecOptions {
+  stdin?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface ExecResult {
+  /** Exit code, or null when the command was killed by a signal or did not finish. */
+  code: number | null;
+  signal?: string;
+  timedOut: boolean;
+  aborted: boolean;
+  /** The connection dropped while the command ran. */
+  lost: boolean;
+  /** The last 64 KiB of stdout and stderr (full output goes through the callbacks). */
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+const TAIL = 64 * 1024;
+
+function appendTail(tail: string, chunk: Buffer): string {
+  const s = tail + chunk.toString('utf8');
+  return s.length > TAIL ? s.slice(s.length - TAIL) : s;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+}
+
+/** An SSH session with the guest. */
+export class Guest {
+  private closed = false;
+  private lostError: Error | undefined;
+  private readonly lostWaiters = new Set<(e: Error) => void>();
+
+  private constructor(private readonly client: Client) {
+    const lose = (e: Error): void => {
+      if (this.closed || this.lostError) return;
+      this.lostError = e;
+      for (const w of this.lostWaiters) w(e);
+    };
+    client.on('error', lose);
+    client.on('close', () => lose(new Error('SSH connection closed')));
+  }
+
+  /** Retry connecting until the guest answers with the pinned host key, or the deadline passes. */
+  static async connect(opts: ConnectOptions): Promise<Guest> {
+    let last: Error = new Error('no attempt made');
+    while (Date.now() < opts.deadline && !opts.signal?.aborted) {
+      try {
+        return await Guest.connectOnce(opts);
+      } catch (e) {
+        last = e as Error;
+        if (/host key/i.test(last.message)) throw last; // a wrong key will not fix itself
+        await sleep(250, opts.signal);
+      }
+    }
+    throw new Error(`guest SSH not reachable on 127.0.0.1:${opts.port}: ${last.message}`);
+  }
+
+  private static connectOnce(opts: ConnectOptions): Promise<Guest> {
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      let seen = '';
+      const fail = (e: Error): void => {
+        client.removeAllListeners();
+        client.on('error', () => {});
+        client.end();
+        reject(e);
+      };
+      client.once('ready', () => {
+        client.removeAllListeners();
+        resolve(new Guest(client));
+      });
+      client.once('error', (e) => fail(seen && seen !== opts.hostFingerprint
+        ? new Error(`guest host key ${seen} does not match the pinned ${opts.hostFingerprint}`)
+        : e));
+      client.connect({
+        host: '127.0.0.1',
+        port: opts.port,
+        username: 'root',
+        privateKey: opts.privateKey,
+        hostVerifier: (key: Buffer) => {
+          seen = fingerprintOf(key);
+          return seen === opts.hostFingerprint;
+        },
+        readyTimeout: Math.max(1000, Math.min(20_000, opts.deadline - Date.now())),
+        // Under TCG a busy guest can take seconds to answer; be patient before calling it lost.
+        keepaliveInterval: 5000,
+        keepaliveCountMax: 12,
+      });
+    });
+  }
+
+  /** Run a command; resolves when it exits, times out, is aborted, or the connection drops. */
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      let channel: ClientChannel | undefined;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (r: Partial<ExecResult>): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        this.lostWaiters.delete(onLost);
+        if (r.code === undefined || r.code === null) channel?.close();
+        resolve({
+          code: null, timedOut: false, aborted: false, lost: false,
+          ...r, stdout, stderr, durationMs: Date.now() - started,
+        });
+      };
+      const onAbort = (): void => finish({ aborted: true });
+      const onLost = (): void => finish({ lost: true });
+      if (this.lostError) return finish({ lost: true });
+      if (opts.signal?.aborted) return finish({ aborted: true });
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.lostWaiters.add(onLost);
+      if (opts.timeoutMs) timer = setTimeout(() => finish({ timedOut: true }), opts.timeoutMs);
+      this.client.exec(command, (err, ch) => {
+        if (err) return finish({ lost: true, signal: err.message });
+        channel = ch;
+        ch.on('data', (b: Buffer) => { stdout = appendTail(stdout, b); opts.onStdout?.(b); });
+        ch.stderr.on('data', (b: Buffer) => { stderr = appendTail(stderr, b); opts.onStderr?.(b); });
+        // Output may still be in flight after 'exit'; finish on 'close', which follows it.
+        let exit: Partial<ExecResult> = {};
+        ch.on('exit', (code: number | null, sig?: string) => {
+          exit = { code: code ?? null, signal: sig ?? undefined };
+        });
+        ch.on('close', () => finish(exit));
+        if (opts.stdin !== undefined) ch.end(opts.stdin);
+        else ch.end();
+      });
+    });
+  }
+
+  /** Whether the connection is known to be gone. */
+  get lost(): boolean {
+    return this.lostError !== undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client.end();
+  }
+}

@@ -1,0 +1,36 @@
+// Everything between a resolved scenario and a guest that answers SSH.
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Scenario, DiskSpec } from '../scenario/types.js';
+import type { VmDisk } from '../vm/argv.js';
+
+/** Kernel command line krepro always passes (the scenario's `cmdline` is appended). */
+export const DEFAULT_CMDLINE = [
+  'console=ttyS0,115200',
+  // Reboot at once on panic; with -no-reboot and pvpanic's panic=pause QEMU keeps the VM for evidence.
+  'panic=-1',
+  'loglevel=6',
+  'printk.time=1',
+  'net.ifnames=0',
+  'random.trust_cpu=on',
+];
+
+export function kernelCmdline(sc: Scenario): string {
+  return [...DEFAULT_CMDLINE, ...sc.cmdline].join(' ');
+}
+
+/** Sparse raw disk files for one run, in the run's private directory. */
+export async function createDisks(disks: DiskSpec[], dir: string): Promise<VmDisk[]> {
+  const out: VmDisk[] = [];
+  for (const d of disks) {
+    const file = join(dir, `disk-${d.id}.raw`);
+    const fh = await open(file, 'wx', 0o600);
+    await fh.truncate(d.sizeBytes);
+    await fh.close();
+    out.push({ id: d.id, file, format: 'raw', bus: d.bus, serial: d.serial });
+  }
+  return out;
+}
+
+/** Console line the guest prints with its host key fingerprint. */
+export const HOSTKEY_LINE = /krepro-hostkey: (SHA256:[A-Za-z0-9+/]+)/;

@@ -1,0 +1,104 @@
+// `wait:` — for a background job, a console line, or a polled command's output.
+import type { UntilCondition, WaitStep } from '../../scenario/types.js';
+import { closeStream } from '../recorder.js';
+import { judgeExec, type RunContext, type StepImpl, type StepOutcome } from '../context.js';
+
+const SIZE = /^\s*(-?\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i;
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** Whether a polled command's stdout satisfies `until` (pure; exported for tests). */
+export function satisfies(stdout: string, until: UntilCondition): boolean {
+  const text = stdout.trim();
+  if (until.kind === 'match') return new RegExp(until.regex, 'm').test(text);
+  const m = SIZE.exec(text.split('\n').pop() ?? '');
+  if (!m) return false;
+  const v = Number(m[1]) * (UNITS[(m[2] ?? '').toUpperCase()] ?? 1);
+  switch (until.op) {
+    case '>=': return v >= until.value;
+    case '>': return v > until.value;
+    case '<=': return v <= until.value;
+    case '<': return v < until.value;
+    case '==': return v === until.value;
+    case '!=': return v !== until.value;
+  }
+}
+
+function timeoutSignal(ctx: RunContext, ms: number): { signal: AbortSignal; timedOut: () => boolean; clear: () => void } {
+  const ac = new AbortController();
+  let fired = false;
+  const t = setTimeout(() => { fired = true; ac.abort(new Error('timeout')); }, ms);
+  const onAbort = (): void => ac.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: ac.signal,
+    timedOut: () => fired,
+    clear: () => { clearTimeout(t); ctx.signal.removeEventListener('abort', onAbort); },
+  };
+}
+
+async function waitJob(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
+  const job = ctx.jobs.get(step.job!);
+  if (!job) return { status: 'failed', message: `no background job named ${step.job}` };
+  const t = timeoutSignal(ctx, step.timeoutMs);
+  try {
+    const r = await Promise.race([
+      job.result,
+      new Promise<null>((resolve) => t.signal.addEventListener('abort', () => resolve(null), { once: true })),
+    ]);
+    if (r === null) {
+      return t.timedOut()
+        ? { status: 'timeout', message: `job ${job.name} still running after ${step.timeoutMs / 1000}s` }
+        : { status: 'interrupted' };
+    }
+    const o = judgeExec(r, job.step.expectExit, `job ${job.name}`);
+    return { ...o, message: o.message && `job ${job.name} (step ${job.step.index}) ${o.message}` };
+  } finally {
+    t.clear();
+  }
+}
+
+async function waitConsole(ctx: RunContext, step: WaitStep, from: number): Promise<StepOutcome> {
+  const t = timeoutSignal(ctx, step.timeoutMs);
+  try {
+    const line = await ctx.console.waitFor(new RegExp(step.console!), from, t.signal);
+    ctx.rec.event('console-matched', { step: step.index, line });
+    return { status: 'ok', message: line.trim().slice(0, 200) };
+  } catch {
+    return t.timedOut()
+      ? { status: 'timeout', message: `no console line matched /${step.console}/ within ${step.timeoutMs / 1000}s` }
+      : { status: 'interrupted' };
+  } finally {
+    t.clear();
+  }
+}
+
+async function waitPoll(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
+  const { path, stream } = ctx.rec.output(step.index, 'wait');
+  const deadline = Date.now() + step.timeoutMs;
+  let last = '';
+  try {
+    while (!ctx.signal.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const r = await ctx.guest.exec(step.run!, { timeoutMs: Math.min(left, Math.max(step.everyMs * 5, 30_000)), signal: ctx.signal });
+      if (r.lost) return { status: 'lost', output: path, message: 'SSH connection lost while polling' };
+      if (r.aborted) return { status: 'interrupted', output: path };
+      last = r.stdout.trim();
+      stream.write(`[${(ctx.rec.now() / 1000).toFixed(1)}s] exit=${r.code} ${last}${r.stderr ? ` (stderr: ${r.stderr.trim()})` : ''}\n`);
+      if (r.code === 0 && step.until && satisfies(r.stdout, step.until)) {
+        return { status: 'ok', output: path, message: `reached: ${last.slice(0, 100)}` };
+      }
+      await new Promise((res) => setTimeout(res, Math.min(step.everyMs, Math.max(0, deadline - Date.now()))));
+    }
+    if (ctx.signal.aborted) return { status: 'interrupted', output: path };
+    return { status: 'timeout', output: path, message: `condition not reached within ${step.timeoutMs / 1000}s (last output: ${last.slice(0, 100) || 'none'})` };
+  } finally {
+    await closeStream(stream);
+  }
+}
+
+export const waitStep: StepImpl<WaitStep> = (ctx, step, consoleFrom) => {
+  if (step.job) return waitJob(ctx, step);
+  if (step.console) return waitConsole(ctx, step, consoleFrom);
+  return waitPoll(ctx, step);
+};
