@@ -18,7 +18,7 @@ import { ConsoleWatch } from './console-watch.js';
 import { createDisks, HOSTKEY_LINE, kernelCmdline } from './boot.js';
 import type { Job, RunContext } from './context.js';
 import { collectHangDiagnostics } from './diagnostics.js';
-import { hostInfo } from './host.js';
+import { hostInfo } from '../host/info.js';
 import { Recorder } from './recorder.js';
 import { executeStep } from './steps/index.js';
 import { decide, type Outcome } from './verdict.js';

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Argument parsing and exit codes only: every command's work lives in its folder.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { triageCommand } from './console/triage-command.js';
+import { installPackages, missingTools, missingToolsMessage } from './host/doctor.js';
+import { runSuite } from './run/suite.js';
+import { QEMU } from './run/attempt.js';
+import { loadScenario, scenarioJsonSchema, ScenarioError } from './scenario/load.js';
+import type { Scenario } from './scenario/types.js';
+import { resolveAccel } from './vm/accel.js';
+
+const USAGE = `usage:
+  krepro run SCENARIO.yaml… [--results DIR]   run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
+  krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
+  krepro schema [--out FILE]                  print the scenario JSON Schema
+  krepro doctor [--install]                   check host tools and KVM; --install installs missing packages (root)
+`;
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { results: { type: 'string', default: 'results' } } });
+  if (positionals.length === 0) throw new UsageError('run: name at least one scenario file');
+  // Every scenario is validated before anything is fetched or booted.
+  const scenarios: Scenario[] = [];
+  const problems: string[] = [];
+  for (const f of positionals) {
+    try {
+      scenarios.push(await loadScenario(f));
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (problems.length) {
+    process.stderr.write(`${problems.join('\n')}\n`);
+    return 2;
+  }
+  const missing = await missingTools();
+  if (missing.length) {
+    process.stderr.write(`krepro: ${missingToolsMessage(missing)}\n`);
+    return 3;
+  }
+  const suite = await runSuite(scenarios, { resultsDir: values.results! });
+  return suite.exitCode;
+}
+
+async function doctor(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { install: { type: 'boolean', default: false } } });
+  let missing = await missingTools();
+  for (const m of missing) process.stdout.write(`missing  ${m.tool} (${m.why}) — package ${m.pkg}\n`);
+  if (missing.length && values.install) {
+    await installPackages([...new Set(missing.map((m) => m.pkg))], (s) => process.stdout.write(`${s}\n`));
+    missing = await missingTools();
+  }
+  if (missing.length) {
+    process.stdout.write(`${missingToolsMessage(missing)}\n`);
+    return 1;
+  }
+  process.stdout.write('host tools: all present\n');
+  const accel = await resolveAccel('auto', QEMU);
+  process.stdout.write(`accelerator: ${accel.accel} (${accel.reason})\n`);
+  return 0;
+}
+
+async function schema(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } } });
+  const text = `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
+  if (values.out) await writeFile(values.out, text);
+  else process.stdout.write(text);
+  return 0;
+}
+
+async function triage(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  if (positionals.length === 0) throw new UsageError('triage: name at least one file or directory');
+  return triageCommand(positionals, { json: values.json! }, process.stdout);
+}
+
+class UsageError extends Error {}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, triage, schema, doctor };
+
+async function main(): Promise<number> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  const impl = cmd ? COMMANDS[cmd] : undefined;
+  if (!impl) {
+    process.stderr.write(cmd && !['-h', '--help', 'help'].includes(cmd) ? `krepro: unknown command '${cmd}'\n${USAGE}` : USAGE);
+    return cmd && !['-h', '--help', 'help'].includes(cmd) ? 2 : 0;
+  }
+  try {
+    return await impl(rest);
+  } catch (e) {
+    const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`krepro: ${(e as Error).message}\n${usage ? USAGE : ''}`);
+    return usage ? 2 : 3;
+  }
+}
+
+process.exitCode = await main();

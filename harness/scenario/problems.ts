@@ -1,0 +1,79 @@
+// Input errors, each pinned to a place in the scenario file. Everything wrong
+// with a file is collected first and thrown together as one ScenarioError, so
+// a user fixes a scenario in one pass instead of one error per run.
+
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
+import type { Position } from './types.js';
+
+/** One thing wrong with a scenario file, at the node that is wrong. */
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.message}`;
+}
+
+/** Every problem found in a scenario file; message has one `file:line:col: message` per line. */
+export class ScenarioError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ScenarioError';
+  }
+}
+
+/** Anything with a source range: a YAML node, or a bare range from a parse error. */
+type Located = Pick<YamlNode, 'range'> | null | undefined;
+
+/**
+ * Checking context: where problems go, how offsets become line:col, and the
+ * key being checked (for messages like `memory: invalid size …`).
+ */
+export class Cx {
+  private constructor(
+    readonly file: string,
+    private readonly lc: LineCounter,
+    readonly problems: Problem[],
+    /** The document, to follow `*alias` nodes. */
+    readonly doc: Document | undefined,
+    /** The key being checked, prefixed to value errors ("timeout: invalid duration …"). */
+    readonly path: string,
+    /** Where to point when a node has no range (defaults, synthesized nodes). */
+    private readonly fallback: Position,
+  ) {}
+
+  static root(file: string, lc: LineCounter, doc?: Document): Cx {
+    return new Cx(file, lc, [], doc, '', { file, line: 1, col: 1 });
+  }
+
+  /** A child context for map key `key` (list indexes keep the list's key); `near` stands in for range-less nodes. */
+  at(key: string | number, near?: Located): Cx {
+    const path = typeof key === 'number' ? this.path : key;
+    return new Cx(this.file, this.lc, this.problems, this.doc, path, near ? this.pos(near) : this.fallback);
+  }
+
+  pos(node: Located): Position {
+    const offset = node?.range?.[0];
+    if (offset === undefined) return this.fallback;
+    const { line, col } = this.lc.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  /** Report a problem at `node`; the message is prefixed with the current path. */
+  report(node: Located, message: string): void {
+    this.reportPlain(node, this.path ? `${this.path}: ${message}` : message);
+  }
+
+  /** Report without the path prefix (for messages that already say where). */
+  reportPlain(node: Located, message: string): void {
+    const { line, col } = this.pos(node);
+    this.problems.push({ file: this.file, line, col, message });
+  }
+
+  reportAtOffset(offset: number, message: string): void {
+    this.reportPlain({ range: [offset, offset, offset] }, message);
+  }
+}
