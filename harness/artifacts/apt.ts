@@ -8,7 +8,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile, mkdtemp 
 import { join } from 'node:path';
 import { cacheRoot } from './root.js';
 import { fileHash, withLock } from './cache.js';
-import { task } from '../util/progress.js';
+import { note, task } from '../util/progress.js';
 
 const SUITE = 'bookworm';
 const LISTS_MAX_AGE_MS = 24 * 3600 * 1000;
@@ -145,6 +145,8 @@ export async function ensureLists(force = false): Promise<void> {
       t.done();
     } catch (err) {
       t.fail((err as Error).message.split('\n')[0] ?? 'failed');
+      // Offline with lists from an earlier update: carry on with them rather than refuse to run.
+      if (before && !force) return note('apt: using package lists from an earlier update');
       throw err;
     }
   });

@@ -1,9 +1,9 @@
 // Several scenarios, each repeated up to `repeat` times (stopping at the first
 // failure), into one results/<run-id>/ directory with summary.json and junit.xml.
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { writeAtomic, writeJsonAtomic } from '../results/atomic.js';
 import { junitXml } from '../results/junit.js';
+import { exitCodeFor, newRunId } from '../results/summary.js';
 import type { ScenarioResult, ScenarioSummary } from '../results/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { note } from '../util/progress.js';
@@ -18,18 +18,6 @@ export interface SuiteResult {
   dir: string;
   summaries: ScenarioSummary[];
   exitCode: number;
-}
-
-/** A sortable, unique run id: 2026-11-21T15-40-02-ab12. */
-export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/:/g, '-').replace(/\..*$/, '')}-${randomBytes(2).toString('hex')}`;
-}
-
-/** DESIGN.md's exit codes: 0 all passed, 1 any failed, 3 any errored (none failed). */
-export function exitCodeFor(verdicts: string[]): number {
-  if (verdicts.includes('failed')) return 1;
-  if (verdicts.includes('error')) return 3;
-  return 0;
 }
 
 function summarise(sc: Scenario, attempts: ScenarioResult[], dirs: string[]): ScenarioSummary {

@@ -1,8 +1,9 @@
 // `until:` conditions of polling waits: `wait: { run: CMD, until: COND }`.
-//   ">= 100M", "> 0", "== 3", "!= 0", "< 1.5G"  compare the command's trimmed stdout,
-//       read as a number with an optional binary size suffix (K/M/G/T, 1K = 1024);
-//       stdout that is not such a number never satisfies a comparison.
-//   "/regex/"                                   matches anywhere in stdout (no flags).
+//   ">= 100M", "> 0", "== 3", "!= 0", "< 1.5G"  compare the last line of the command's
+//       trimmed stdout, read as a number with an optional binary size suffix
+//       (K/M/G/T, 1K = 1024); output that is not such a number never satisfies it.
+//   "/regex/"                                   matches anywhere in stdout (multiline, no flags).
+// The check itself is run/steps/wait.ts `satisfies`; this file only parses.
 
 import { parseQuantity } from './duration.js';
 import type { UntilCondition } from './types.js';
@@ -30,19 +31,4 @@ export function parseUntil(text: string): UntilCondition {
     return { kind: 'compare', op: m[1] as Extract<UntilCondition, { kind: 'compare' }>['op'], value };
   }
   throw new Error(`invalid condition '${text}' (expected a comparison like '>= 100M' or a regex like '/ONLINE/')`);
-}
-
-/** Does a poll's stdout satisfy the condition? */
-export function checkUntil(cond: UntilCondition, stdout: string): boolean {
-  if (cond.kind === 'match') return new RegExp(cond.regex).test(stdout);
-  const n = parseQuantity(stdout.trim());
-  if (n === undefined) return false;
-  switch (cond.op) {
-    case '>=': return n >= cond.value;
-    case '>': return n > cond.value;
-    case '<=': return n <= cond.value;
-    case '<': return n < cond.value;
-    case '==': return n === cond.value;
-    case '!=': return n !== cond.value;
-  }
 }

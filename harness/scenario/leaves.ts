@@ -1,0 +1,126 @@
+// Leaf shapes for fields.ts: strings, numbers, enums, durations, sizes, regexes.
+
+import { isMap, isScalar, type Node as YamlNode } from 'yaml';
+import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from './duration.js';
+import { accept, type Field, type JsonSchema, type NodeKind } from './fields.js';
+import type { Cx } from './problems.js';
+import { didYouMean } from './suggest.js';
+import { UNTIL_PATTERN, parseUntil } from './until.js';
+import type { UntilCondition } from './types.js';
+
+/** A field from a kind check plus a conversion that throws a user-facing Error. */
+function leaf<T>(kinds: NodeKind[], expects: string, schema: JsonSchema, convert: (v: unknown) => T): Field<T> {
+  const self: Field<T> = {
+    kinds, expects, schema,
+    parse(node: YamlNode, cx: Cx) {
+      const n = accept(self, node, cx);
+      if (!n || !isScalar(n)) return undefined;
+      try {
+        return convert(n.value);
+      } catch (e) {
+        cx.report(n, (e as Error).message);
+        return undefined;
+      }
+    },
+  };
+  return self;
+}
+
+/** A non-empty string, optionally matching `pattern` (described by `hint` in messages). */
+export function str(opts: { pattern?: RegExp; hint?: string; maxLength?: number; expects?: string } = {}): Field<string> {
+  const { pattern, hint, maxLength } = opts;
+  return leaf(['string'], opts.expects ?? 'a string',
+    { type: 'string', minLength: 1, ...(maxLength ? { maxLength } : {}), ...(pattern ? { pattern: pattern.source } : {}) },
+    (v) => {
+      const s = v as string;
+      if (s.trim() === '') throw new Error('must not be empty');
+      if (maxLength && s.length > maxLength) throw new Error(`'${s}' is longer than ${maxLength} characters`);
+      if (pattern && !pattern.test(s)) throw new Error(`'${s}' is not valid${hint ? ` (${hint})` : ''}`);
+      return s;
+    });
+}
+
+export function int(opts: { min?: number; max?: number } = {}): Field<number> {
+  const { min, max } = opts;
+  const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` ≥ ${min}` : '';
+  return leaf(['number'], `a whole number${range}`,
+    { type: 'integer', ...(min !== undefined ? { minimum: min } : {}), ...(max !== undefined ? { maximum: max } : {}) },
+    (v) => {
+      const n = v as number;
+      if (!Number.isInteger(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) {
+        throw new Error(`${n} is not a whole number${range}`);
+      }
+      return n;
+    });
+}
+
+export function enumOf<const E extends string>(values: readonly E[]): Field<E> {
+  return leaf(['string'], `one of ${values.join(', ')}`, { enum: [...values] }, (v) => {
+    if (!values.includes(v as E)) throw new Error(`'${String(v)}' is not one of ${values.join(', ')}${didYouMean(String(v), values)}`);
+    return v as E;
+  });
+}
+
+/** Milliseconds; written "500ms", "2s", "10m", "1h30m", or a number of seconds. */
+export function duration(opts: { positive?: boolean } = {}): Field<number> {
+  return leaf(['string', 'number'], 'a duration like 10m',
+    { oneOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN.source }] },
+    (v) => {
+      const ms = parseDuration(v as string | number);
+      if (opts.positive && ms <= 0) throw new Error('must be longer than 0');
+      return ms;
+    });
+}
+
+/** Bytes; written "512M", "2G", "1.5G" (binary units), or a number of bytes. */
+export function size(): Field<number> {
+  return leaf(['string', 'number'], 'a size like 2G',
+    { oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: SIZE_PATTERN.source }] },
+    (v) => parseSize(v as string | number));
+}
+
+/** A JavaScript regular expression source (no slashes, no flags); checked by compiling it. */
+export function regex(): Field<string> {
+  return leaf(['string'], 'a regular expression', { type: 'string', format: 'regex' }, (v) => {
+    try {
+      new RegExp(v as string);
+    } catch (e) {
+      throw new Error(`invalid regex: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    }
+    return v as string;
+  });
+}
+
+/** A polling condition: ">= 100M" or "/regex/" (see until.ts). */
+export function until(): Field<UntilCondition> {
+  return leaf(['string'], "a condition like '>= 100M' or '/regex/'", { type: 'string', pattern: UNTIL_PATTERN },
+    (v) => parseUntil(v as string));
+}
+
+/** A scalar parameter; a number keeps its written text when YAML would change it (2.10 → "2.10"). */
+export function scalarParam(): Field<string | number | boolean> {
+  const self: Field<string | number | boolean> = {
+    kinds: ['string', 'number', 'boolean'], expects: 'a string, number or boolean',
+    schema: { type: ['string', 'number', 'boolean'] },
+    parse(node, cx) {
+      const n = accept(self, node, cx);
+      if (!n || !isScalar(n)) return undefined;
+      const v = n.value as string | number | boolean;
+      return typeof v === 'number' && n.source !== undefined && n.source !== String(v) ? n.source : v;
+    },
+  };
+  return self;
+}
+
+/** Any mapping, passed through as plain data (QMP arguments). */
+export function anyMap(): Field<Record<string, unknown>> {
+  const self: Field<Record<string, unknown>> = {
+    kinds: ['map'], expects: 'a mapping', schema: { type: 'object' },
+    parse(node, cx) {
+      const n = accept(self, node, cx);
+      if (!n || !isMap(n)) return undefined;
+      return n.toJS(cx.doc!) as Record<string, unknown>;
+    },
+  };
+  return self;
+}
