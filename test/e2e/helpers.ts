@@ -1,0 +1,37 @@
+// Shared by the end-to-end tests: run the built CLI for real and read what it wrote.
+import { readFile, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import type { ScenarioResult } from '../../harness/results/types.js';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'harness', 'cli.js');
+
+/** Start `krepro ARGS…` (the compiled CLI); never rejects on a non-zero exit. */
+export function krepro(args: string[], opts: { cwd?: string } = {}): ResultPromise<{ reject: false; all: true }> {
+  return execa(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, reject: false, all: true, env: { KREPRO_PROGRESS: 'plain' } });
+}
+
+/** The result.json files of one results directory, by scenario directory name. */
+export async function results(resultsDir: string): Promise<Map<string, ScenarioResult>> {
+  const out = new Map<string, ScenarioResult>();
+  const [run] = await readdir(resultsDir);
+  if (!run) return out;
+  for (const sub of await readdir(join(resultsDir, run), { withFileTypes: true })) {
+    if (!sub.isDirectory()) continue;
+    out.set(sub.name, JSON.parse(await readFile(join(resultsDir, run, sub.name, 'result.json'), 'utf8')) as ScenarioResult);
+  }
+  return out;
+}
+
+/** The run directory (results/<run-id>) inside a results dir. */
+export async function runDir(resultsDir: string): Promise<string> {
+  const [run] = await readdir(resultsDir);
+  return join(resultsDir, run!);
+}
+
+/** PIDs of qemu-system processes whose command line mentions `marker` (e.g. a results dir). */
+export async function qemuProcesses(marker = ''): Promise<number[]> {
+  const r = await execa('pgrep', ['-f', `qemu-system.*${marker}`], { reject: false });
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
