@@ -167,6 +167,11 @@ export class Machine implements AsyncDisposable {
     return this.qmpClient!;
   }
 
+  /** Host port forwarded to the guest's sshd (127.0.0.1 only). */
+  get sshPort(): number {
+    return this.cfg.sshHostPort;
+  }
+
   get pid(): number {
     return this.child.pid!;
   }
@@ -250,6 +255,11 @@ export class Machine implements AsyncDisposable {
   private async waitExitFor(ms: number): Promise<void> {
     await Promise.race([this.exitedPromise, sleep(ms)]);
   }
+}
+
+/** Start a Machine (same as Machine.start); the SSH port is chosen, and re-chosen on collision, unless given. */
+export function startMachine(cfg: StartConfig, opts: StartOptions): Promise<Machine> {
+  return Machine.start(cfg, opts);
 }
 
 function describeExit(s: { code: number | null; signal: string | null }): string {

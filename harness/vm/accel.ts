@@ -1,0 +1,121 @@
+// Choosing the accelerator: KVM when it really works, else TCG. The answer of
+// the (slow-ish) probe is cached per (QEMU version, host kernel, /dev/kvm
+// presence) in cacheRoot()/accel.json, so a host is probed once.
+
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { cacheRoot } from '../artifacts/root.js';
+import { note } from '../util/progress.js';
+import { runProbe, type ProbeResult } from './probe.js';
+
+export interface AccelChoice {
+  accel: 'kvm' | 'tcg';
+  reason: string;
+}
+
+/** A cached probe outcome. */
+export interface AccelCacheEntry {
+  kvmWorks: boolean;
+  detail: string;
+  probeMs: number;
+  probedAt: string;
+}
+
+/** Seams for tests; production uses the defaults. */
+export interface AccelDeps {
+  kvmDevice?: string;
+  cacheFile?: string;
+  probe?: (qemu: string, accel: 'kvm' | 'tcg', timeoutMs: number) => Promise<ProbeResult>;
+  qemuVersion?: (qemu: string) => Promise<string>;
+  probeTimeoutMs?: number;
+}
+
+let fallbackNoted = false;
+
+/** Pick 'kvm' or 'tcg' for a machine; 'auto' probes KVM with a real boot (cached), 'kvm' throws if it is broken. */
+export async function resolveAccel(want: 'auto' | 'kvm' | 'tcg', qemu: string, deps: AccelDeps = {}): Promise<AccelChoice> {
+  if (want === 'tcg') return { accel: 'tcg', reason: 'tcg requested' };
+  const kvm = await kvmUsability(deps.kvmDevice ?? '/dev/kvm');
+  let verdict: { works: boolean; why: string };
+  if (kvm !== 'ok') {
+    verdict = { works: false, why: kvm };
+  } else {
+    const entry = await probeCached(qemu, deps);
+    verdict = { works: entry.kvmWorks, why: entry.kvmWorks ? `KVM probe booted in ${entry.probeMs} ms` : `KVM probe failed: ${entry.detail}` };
+  }
+  if (verdict.works) return { accel: 'kvm', reason: verdict.why };
+  if (want === 'kvm') {
+    throw new Error(`KVM was requested (machine.accel: kvm) but does not work on this host: ${verdict.why}. Use accel: auto or tcg.`);
+  }
+  if (!fallbackNoted) {
+    fallbackNoted = true;
+    note(`krepro: KVM unusable (${verdict.why}); using TCG, which is much slower`);
+  }
+  return { accel: 'tcg', reason: verdict.why };
+}
+
+/** 'ok', or why /dev/kvm cannot be used (missing, no permission). */
+async function kvmUsability(dev: string): Promise<string> {
+  try {
+    await access(dev, constants.R_OK | constants.W_OK);
+    return 'ok';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${dev} does not exist` : `${dev} is not usable (${code})`;
+  }
+}
+
+/** The cache key: anything that changes whether KVM works here. */
+export async function accelCacheKey(qemu: string, deps: AccelDeps = {}): Promise<string> {
+  const version = await (deps.qemuVersion ?? qemuVersion)(qemu);
+  const kvmPresent = await access(deps.kvmDevice ?? '/dev/kvm').then(
+    () => true,
+    () => false,
+  );
+  return JSON.stringify({ qemu: version, kernel: release(), kvm: kvmPresent });
+}
+
+async function probeCached(qemu: string, deps: AccelDeps): Promise<AccelCacheEntry> {
+  const file = deps.cacheFile ?? join(cacheRoot(), 'accel.json');
+  const key = await accelCacheKey(qemu, deps);
+  const cache = await readCache(file);
+  const hit = cache[key];
+  if (hit) return hit;
+  const r = await (deps.probe ?? runProbe)(qemu, 'kvm', deps.probeTimeoutMs ?? 10_000);
+  const entry: AccelCacheEntry = { kvmWorks: r.ok, detail: r.detail, probeMs: r.ms, probedAt: new Date().toISOString() };
+  // Re-read before writing: another run may have added its own key meanwhile.
+  await writeCache(file, { ...(await readCache(file)), [key]: entry });
+  return entry;
+}
+
+async function readCache(file: string): Promise<Record<string, AccelCacheEntry>> {
+  try {
+    const data = JSON.parse(await readFile(file, 'utf8'));
+    return data && typeof data === 'object' ? data : {};
+  } catch {
+    return {}; // missing or corrupt: probe again
+  }
+}
+
+async function writeCache(file: string, data: Record<string, AccelCacheEntry>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`);
+  await rename(tmp, file); // atomic: concurrent runs never see half a file
+}
+
+const versions = new Map<string, Promise<string>>();
+
+/** First line of `qemu -version`, e.g. "QEMU emulator version 7.2.22 (Debian …)". */
+export function qemuVersion(qemu: string): Promise<string> {
+  let v = versions.get(qemu);
+  if (!v) {
+    v = promisify(execFile)(qemu, ['-version']).then(({ stdout }) => stdout.split('\n')[0]!.trim());
+    versions.set(qemu, v);
+  }
+  return v;
+}

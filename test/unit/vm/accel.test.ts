@@ -1,0 +1,76 @@
+import t, { type Test } from 'tap';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resolveAccel, type AccelDeps } from '../../../harness/vm/accel.js';
+import type { ProbeResult } from '../../../harness/vm/probe.js';
+
+/** Deps with a fake /dev/kvm (a plain file), a private cache and a counting fake probe. */
+function fakeHost(t: Test, probeResult: ProbeResult, version = 'QEMU emulator version 7.2.22') {
+  const dir = t.testdir({ kvm: '' });
+  const calls: string[] = [];
+  const deps: AccelDeps = {
+    kvmDevice: join(dir, 'kvm'),
+    cacheFile: join(dir, 'cache', 'accel.json'),
+    qemuVersion: async () => version,
+    probe: async (_q, accel) => {
+      calls.push(accel);
+      return probeResult;
+    },
+  };
+  return { dir, deps, calls };
+}
+
+t.test('tcg requested: no probe at all', async (t) => {
+  const { deps, calls } = fakeHost(t, { ok: true, ms: 1, detail: '' });
+  t.same(await resolveAccel('tcg', 'qemu', deps), { accel: 'tcg', reason: 'tcg requested' });
+  t.same(calls, []);
+});
+
+t.test('no /dev/kvm: auto falls back to TCG, kvm is an error', async (t) => {
+  const { dir, deps, calls } = fakeHost(t, { ok: true, ms: 1, detail: '' });
+  deps.kvmDevice = join(dir, 'missing-kvm');
+  const r = await resolveAccel('auto', 'qemu', deps);
+  t.equal(r.accel, 'tcg');
+  t.match(r.reason, /does not exist/);
+  await t.rejects(resolveAccel('kvm', 'qemu', deps), /KVM was requested.*does not exist/);
+  t.same(calls, [], 'nothing to probe without the device');
+});
+
+t.test('working KVM is probed once, then served from the cache', async (t) => {
+  const { deps, calls } = fakeHost(t, { ok: true, ms: 42, detail: '' });
+  const first = await resolveAccel('auto', 'qemu', deps);
+  t.same(first.accel, 'kvm');
+  t.match(first.reason, /42 ms/);
+  t.same((await resolveAccel('kvm', 'qemu', deps)).accel, 'kvm');
+  t.same(calls, ['kvm'], 'one real probe for two resolutions');
+  const cache = JSON.parse(await readFile(deps.cacheFile!, 'utf8'));
+  const [key] = Object.keys(cache);
+  t.match(JSON.parse(key!), { qemu: 'QEMU emulator version 7.2.22', kvm: true, kernel: String });
+  t.equal(cache[key!].kvmWorks, true);
+});
+
+t.test('broken KVM: auto uses TCG with the probe detail, kvm throws', async (t) => {
+  const { deps, calls } = fakeHost(t, { ok: false, ms: 50, detail: 'QEMU killed by SIGABRT: kvm_buf_set_msrs: Assertion' });
+  const r = await resolveAccel('auto', 'qemu', deps);
+  t.equal(r.accel, 'tcg');
+  t.match(r.reason, /SIGABRT/);
+  await t.rejects(resolveAccel('kvm', 'qemu', deps), /KVM was requested.*SIGABRT/);
+  t.same(calls, ['kvm'], 'the failure is cached too');
+});
+
+t.test('a new QEMU version is probed again; other keys are kept', async (t) => {
+  const a = fakeHost(t, { ok: false, ms: 50, detail: 'hung' });
+  await resolveAccel('auto', 'qemu', a.deps);
+  const b = { ...a.deps, qemuVersion: async () => 'QEMU emulator version 8.2.0' };
+  await resolveAccel('auto', 'qemu', b);
+  t.same(a.calls, ['kvm', 'kvm']);
+  t.equal(Object.keys(JSON.parse(await readFile(a.deps.cacheFile!, 'utf8'))).length, 2);
+});
+
+t.test('a corrupt cache file means probing again, not failing', async (t) => {
+  const { deps, calls } = fakeHost(t, { ok: true, ms: 1, detail: '' });
+  await resolveAccel('auto', 'qemu', deps);
+  await writeFile(deps.cacheFile!, '{not json');
+  t.equal((await resolveAccel('auto', 'qemu', deps)).accel, 'kvm');
+  t.same(calls, ['kvm', 'kvm']);
+});
