@@ -94,8 +94,13 @@ export interface ObjField<P extends Props> extends Field<Obj<P>> {
   parsePartial(node: YamlNode, cx: Cx): { value: PartialObj<P>; ok: boolean } | undefined;
 }
 
-/** A mapping with known keys; `extra` admits other keys with scalar values of that shape. */
-export function obj<P extends Props>(props: P, opts: { extra?: Field<unknown>; expects?: string } = {}): ObjField<P> {
+/**
+ * A mapping with known keys; `extra` admits other keys with values of that shape;
+ * `nonEmpty` requires at least one key (e.g. a crash expectation needs kind or title).
+ */
+export function obj<P extends Props>(
+  props: P, opts: { extra?: Field<unknown>; expects?: string; nonEmpty?: boolean } = {},
+): ObjField<P> {
   const properties: JsonSchema = {};
   for (const [key, p] of Object.entries(props)) {
     if (!p.field.schema) continue;
@@ -115,6 +120,7 @@ export function obj<P extends Props>(props: P, opts: { extra?: Field<unknown>; e
       properties,
       ...(required.length ? { required } : {}),
       additionalProperties: opts.extra?.schema ?? false,
+      ...(opts.nonEmpty ? { minProperties: 1 } : {}),
     },
     parsePartial(node, cx) {
       const map = accept(self, node, cx);
@@ -124,6 +130,10 @@ export function obj<P extends Props>(props: P, opts: { extra?: Field<unknown>; e
       const at = value.$at as Record<string, Position>;
       const out = value as Record<string, unknown>;
       let ok = true;
+      if (opts.nonEmpty && map.items.length === 0) {
+        cx.reportPlain(map, `needs at least one of: ${Object.keys(props).join(', ')}`);
+        ok = false;
+      }
       const seen = new Set<string>();
       for (const pair of map.items) {
         const keyNode = pair.key as YamlNode | null;
@@ -279,4 +289,15 @@ export function union<A, B>(a: Field<A>, b: Field<B>): Field<A | B> {
     },
   };
   return self;
+}
+
+export type Item<T> = { value: T | undefined; node: YamlNode };
+
+/**
+ * A list whose items are checked one by one and kept even when some fail, for
+ * lists (disks, steps) whose cross-references must still be checked.
+ */
+export function items<T>(item: Field<T>): Field<Item<T>[]> {
+  const l = list(item);
+  return { kinds: l.kinds, expects: l.expects, schema: l.schema, parse: (node, cx) => l.parseItems(node, cx) };
 }

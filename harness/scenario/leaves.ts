@@ -5,18 +5,18 @@ import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from './dura
 import { accept, type Field, type JsonSchema, type NodeKind } from './fields.js';
 import type { Cx } from './problems.js';
 import { didYouMean } from './suggest.js';
-import { UNTIL_PATTERN, parseUntil } from './until.js';
+import { UNTIL_PATTERN, parseUntil, regexError } from './until.js';
 import type { UntilCondition } from './types.js';
 
 /** A field from a kind check plus a conversion that throws a user-facing Error. */
-function leaf<T>(kinds: NodeKind[], expects: string, schema: JsonSchema, convert: (v: unknown) => T): Field<T> {
+function leaf<T>(kinds: NodeKind[], expects: string, schema: JsonSchema, convert: (v: unknown, source?: string) => T): Field<T> {
   const self: Field<T> = {
     kinds, expects, schema,
     parse(node: YamlNode, cx: Cx) {
       const n = accept(self, node, cx);
       if (!n || !isScalar(n)) return undefined;
       try {
-        return convert(n.value);
+        return convert(n.value, n.source);
       } catch (e) {
         cx.report(n, (e as Error).message);
         return undefined;
@@ -26,13 +26,21 @@ function leaf<T>(kinds: NodeKind[], expects: string, schema: JsonSchema, convert
   return self;
 }
 
-/** A non-empty string, optionally matching `pattern` (described by `hint` in messages). */
-export function str(opts: { pattern?: RegExp; hint?: string; maxLength?: number; expects?: string } = {}): Field<string> {
+/**
+ * A non-empty string, optionally matching `pattern` (described by `hint` in messages).
+ * `scalars` also takes numbers and booleans as written, so `run: true` is the command "true".
+ */
+export function str(
+  opts: { pattern?: RegExp; hint?: string; maxLength?: number; expects?: string; scalars?: boolean } = {},
+): Field<string> {
   const { pattern, hint, maxLength } = opts;
-  return leaf(['string'], opts.expects ?? 'a string',
-    { type: 'string', minLength: 1, ...(maxLength ? { maxLength } : {}), ...(pattern ? { pattern: pattern.source } : {}) },
-    (v) => {
-      const s = v as string;
+  return leaf(opts.scalars ? ['string', 'number', 'boolean'] : ['string'], opts.expects ?? 'a string',
+    {
+      type: opts.scalars ? ['string', 'number', 'boolean'] : 'string',
+      minLength: 1, ...(maxLength ? { maxLength } : {}), ...(pattern ? { pattern: pattern.source } : {}),
+    },
+    (v, source) => {
+      const s = typeof v === 'string' ? v : (source ?? String(v));
       if (s.trim() === '') throw new Error('must not be empty');
       if (maxLength && s.length > maxLength) throw new Error(`'${s}' is longer than ${maxLength} characters`);
       if (pattern && !pattern.test(s)) throw new Error(`'${s}' is not valid${hint ? ` (${hint})` : ''}`);
@@ -61,6 +69,16 @@ export function enumOf<const E extends string>(values: readonly E[]): Field<E> {
   });
 }
 
+/** An exit status 0-255, or `any`. */
+export function exitCode(): Field<number | 'any'> {
+  return leaf(['number', 'string'], "an exit status 0-255 or 'any'",
+    { oneOf: [{ type: 'integer', minimum: 0, maximum: 255 }, { const: 'any' }] },
+    (v) => {
+      if (v === 'any' || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255)) return v;
+      throw new Error(`expected an exit status 0-255 or 'any', got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+    });
+}
+
 /** Milliseconds; written "500ms", "2s", "10m", "1h30m", or a number of seconds. */
 export function duration(opts: { positive?: boolean } = {}): Field<number> {
   return leaf(['string', 'number'], 'a duration like 10m',
@@ -82,11 +100,8 @@ export function size(): Field<number> {
 /** A JavaScript regular expression source (no slashes, no flags); checked by compiling it. */
 export function regex(): Field<string> {
   return leaf(['string'], 'a regular expression', { type: 'string', format: 'regex' }, (v) => {
-    try {
-      new RegExp(v as string);
-    } catch (e) {
-      throw new Error(`invalid regex: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
-    }
+    const err = regexError(v as string);
+    if (err) throw new Error(`invalid regex '${String(v)}': ${err}`);
     return v as string;
   });
 }

@@ -19,8 +19,12 @@ export function formatProblem(p: Problem): string {
 
 /** Every problem found in a scenario file; message has one `file:line:col: message` per line. */
 export class ScenarioError extends Error {
-  constructor(readonly problems: Problem[]) {
-    super(problems.map(formatProblem).join('\n'));
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    // In file order, whatever order the checks ran in.
+    const sorted = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
+    super(sorted.map(formatProblem).join('\n'));
+    this.problems = sorted;
     this.name = 'ScenarioError';
   }
 }
@@ -71,6 +75,11 @@ export class Cx {
   reportPlain(node: Located, message: string): void {
     const { line, col } = this.pos(node);
     this.problems.push({ file: this.file, line, col, message });
+  }
+
+  /** Report at an already computed position (checks done after parsing, e.g. files on disk). */
+  reportAt(pos: Position, message: string): void {
+    this.problems.push({ file: this.file, line: pos.line, col: pos.col, message });
   }
 
   reportAtOffset(offset: number, message: string): void {

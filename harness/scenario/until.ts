@@ -12,16 +12,23 @@ const COMPARE = /^(>=|<=|==|!=|>|<)\s*(.+)$/;
 /** For the JSON Schema: the same shapes parseUntil accepts (the operand is checked by the parser). */
 export const UNTIL_PATTERN = '^\\s*(?:(?:>=|<=|==|!=|>|<)\\s*\\S.*|/.*/)\\s*$';
 
+/** Why `source` is not a valid JavaScript regex ("Unterminated group"), or undefined if it is. */
+export function regexError(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+  }
+}
+
 /** Parse an `until:` string; throws with a user-facing message when it is malformed. */
 export function parseUntil(text: string): UntilCondition {
   const s = text.trim();
   if (s.length >= 2 && s.startsWith('/') && s.endsWith('/')) {
     const regex = s.slice(1, -1);
-    try {
-      new RegExp(regex);
-    } catch (e) {
-      throw new Error(`invalid regex /${regex}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
-    }
+    const err = regexError(regex);
+    if (err) throw new Error(`invalid regex /${regex}/: ${err}`);
     return { kind: 'match', regex };
   }
   const m = COMPARE.exec(s);
