@@ -1,0 +1,182 @@
+// Guest images: an initramfs built once per content hash from a recipe
+// (Debian packages, the kernel's modules with their closure, the init), plus
+// a small per-run secrets archive appended in a copy, never in the cache.
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { appendFile, chmod, copyFile, mkdir, readFile, readdir, rm, stat, symlink, writeFile, lstat } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { ImageSpec } from '../scenario/types.js';
+import { aptFetch, type DebFile } from './apt.js';
+import { cached, hashOf } from './cache.js';
+import { newcArchive, packTree, S_IFDIR, S_IFREG } from './cpio.js';
+import { missingLibraries } from './elf.js';
+import type { KernelArtifact } from './kernel.js';
+import { moduleClosure, readModuleIndex } from './modules.js';
+import { globRegex, loadRecipe, type Recipe } from './recipe.js';
+import { task } from '../util/progress.js';
+
+export interface ImageArtifact {
+  /** gzip'd newc cpio */
+  initrd: string;
+  hash: string;
+  name: string;
+  /** The console line (a regex-safe literal) the init prints when the guest is fully up. */
+  readyMarker: string;
+}
+
+/** Printed by images/base/init when modules, disks links and sshd are all up. */
+export const READY_MARKER = 'krepro-ready';
+// git keeps only the exec bit, so only it is part of the key.
+// Bump when the build steps below change in a way that changes the output.
+const BUILDER_VERSION = 1;
+
+/** Every file under the recipe's files dirs: relative path, mode and content hash (part of the cache key). */
+async function filesDigest(dirs: string[]): Promise<string[][]> {
+  const rows: string[][] = [];
+  for (const dir of dirs) {
+    for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      const p = join(e.parentPath ?? e.path, e.name);
+      const st = await lstat(p);
+      const body = st.isFile() ? createHash('sha256').update(await readFile(p)).digest('hex') : '';
+      rows.push([relative(dir, p), st.mode & 0o111 ? 'x' : '-', st.isDirectory() ? 'dir' : body]);
+    }
+  }
+  return rows.sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1));
+}
+
+/** Build (or find in the cache) the initramfs for a recipe and kernel. */
+export async function buildImage(spec: ImageSpec, kernel: KernelArtifact): Promise<ImageArtifact> {
+  const recipe = await loadRecipe(spec.recipe, spec.params);
+  const debs = await aptFetch(recipe.packages);
+  const key = hashOf([
+    'image', BUILDER_VERSION,
+    await Promise.all(recipe.sources.map((f) => readFile(f, 'utf8'))),
+    recipe.params,
+    [...debs].map(([n, d]) => [n, d.path.replace(/^.*\//, ''), d.sha256]),
+    await filesDigest(recipe.files),
+    recipe.modules.length ? kernel.hash : null,
+    kernel.release,
+  ]);
+  const dir = await cached('image', key, (tmp) => assemble(recipe, debs, kernel, tmp));
+  return { initrd: join(dir, 'initrd.img'), hash: key, name: recipe.name, readyMarker: READY_MARKER };
+}
+
+async function assemble(recipe: Recipe, debs: Map<string, DebFile>, kernel: KernelArtifact, out: string): Promise<void> {
+  const t = task(`build image ${recipe.name} for ${kernel.release}`, { important: true });
+  const tree = join(out, 'root');
+  try {
+    await mkdir(tree);
+    t.update('unpack packages');
+    for (const d of debs.values()) await execa('dpkg-deb', ['-x', d.path, tree]);
+    await prune(tree, recipe.exclude);
+    const modules = await installModules(recipe, kernel, tree, t.update);
+    t.update('files');
+    for (const src of recipe.files) await execa('cp', ['-a', '--no-preserve=ownership', `${src}/.`, tree]);
+    await skeleton(tree, kernel.release);
+    await busyboxLinks(tree);
+    t.update('check shared libraries');
+    const missing = await missingLibraries(tree);
+    if (missing.length) throw new Error(`image ${recipe.name}: shared libraries missing from the recipe's packages:\n  ${missing.join('\n  ')}`);
+    t.update('cpio');
+    await packTree(tree, join(out, 'initrd.img'));
+    const size = (await stat(join(out, 'initrd.img'))).size;
+    await writeFile(join(out, 'manifest.json'), `${JSON.stringify({
+      name: recipe.name, release: kernel.release, kernel: kernel.identity, size,
+      packages: Object.fromEntries([...debs].map(([n, d]) => [n, d.version])), modules,
+    }, null, 2)}\n`);
+    t.update(`${(size / 1e6).toFixed(1)} MB`);
+    t.done();
+  } catch (err) {
+    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
+    throw err;
+  } finally {
+    await rm(tree, { recursive: true, force: true });
+  }
+}
+
+/** Remove paths matching the recipe's exclude globs (a matching directory goes whole). */
+async function prune(tree: string, globs: string[]): Promise<void> {
+  if (!globs.length) return;
+  const res = globs.map(globRegex);
+  const walk = async (rel: string): Promise<void> => {
+    for (const e of await readdir(join(tree, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (res.some((re) => re.test(r))) await rm(join(tree, r), { recursive: true, force: true });
+      else if (e.isDirectory()) await walk(r);
+    }
+  };
+  await walk('');
+}
+
+/** Copy the module closure into the tree, depmod it, and write the init's load list. */
+async function installModules(recipe: Recipe, kernel: KernelArtifact, tree: string, say: (s: string) => void): Promise<string[]> {
+  if (!recipe.modules.length) return [];
+  if (!kernel.modulesDir) throw new Error(`image ${recipe.name} needs kernel modules but kernel ${kernel.identity} has none`);
+  say('modules');
+  const loads = moduleClosure(await readModuleIndex(kernel.modulesDir), recipe.modules);
+  const dest = join(tree, 'lib', 'modules', kernel.release);
+  for (const m of loads) {
+    await mkdir(dirname(join(dest, m.path)), { recursive: true });
+    await copyFile(join(kernel.modulesDir, m.path), join(dest, m.path));
+  }
+  // Without these, depmod and the guest's modprobe would treat built-in modules as missing.
+  for (const f of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) {
+    await copyFile(join(kernel.modulesDir, f), join(dest, f)).catch(() => undefined);
+  }
+  await execa('depmod', ['-b', tree, kernel.release]);
+  await mkdir(join(tree, 'etc', 'krepro'), { recursive: true });
+  await writeFile(join(tree, 'etc', 'krepro', 'modules'), loads.map((m) => [m.path, ...m.params].join(' ') + '\n').join(''));
+  return loads.map((m) => m.name);
+}
+
+/** Directories the init and dropbear expect, with the modes sshd insists on. */
+async function skeleton(tree: string, release: string): Promise<void> {
+  for (const d of ['dev', 'proc', 'sys', 'tmp', 'run', 'var/log', 'etc/dropbear', 'root/.ssh', `lib/modules/${release}`]) {
+    await mkdir(join(tree, d), { recursive: true });
+  }
+  await chmod(join(tree, 'root'), 0o700);
+  await chmod(join(tree, 'root', '.ssh'), 0o700);
+  await chmod(join(tree, 'tmp'), 0o1777);
+}
+
+/** Applet symlinks made at build time, so the guest does not spend TCG time on `busybox --install`. */
+async function busyboxLinks(tree: string): Promise<void> {
+  const bb = join(tree, 'bin', 'busybox');
+  const list = await execa(bb, ['--list-full'], { reject: false }).catch(() => null);
+  if (!list || list.exitCode !== 0) return; // the init falls back to `busybox --install -s`
+  for (const applet of String(list.stdout).split('\n').filter(Boolean)) {
+    const link = join(tree, applet);
+    if (await lstat(link).catch(() => null)) continue; // a real program from a package wins
+    await mkdir(dirname(link), { recursive: true });
+    await symlink('/bin/busybox', link);
+  }
+}
+
+/** The per-run secrets as a gzip'd newc cpio, to be unpacked over the base image. */
+export function secretsArchive(secrets: { authorizedKey: string; hostKeyDropbear: Buffer }): Buffer {
+  const key = secrets.authorizedKey.trim();
+  if (!/^(ssh-|ecdsa-)\S+ [A-Za-z0-9+/=]+/.test(key)) throw new Error('authorizedKey must be one OpenSSH public key line');
+  return gzipSync(newcArchive([
+    { name: 'etc', mode: S_IFDIR | 0o755 },
+    { name: 'etc/dropbear', mode: S_IFDIR | 0o755 },
+    { name: 'etc/dropbear/dropbear_ed25519_host_key', mode: S_IFREG | 0o600, data: secrets.hostKeyDropbear },
+    { name: 'root', mode: S_IFDIR | 0o700 },
+    { name: 'root/.ssh', mode: S_IFDIR | 0o700 },
+    { name: 'root/.ssh/authorized_keys', mode: S_IFREG | 0o600, data: Buffer.from(`${key}\n`) },
+  ]));
+}
+
+/** Write dir/initrd.img: the cached base followed by the secrets archive (the kernel unpacks both in order). */
+export async function withRunSecrets(
+  base: ImageArtifact,
+  secrets: { authorizedKey: string; hostKeyDropbear: Buffer },
+  dir: string,
+): Promise<string> {
+  const out = join(dir, 'initrd.img');
+  const extra = secretsArchive(secrets);
+  await copyFile(base.initrd, out);
+  await chmod(out, 0o600);
+  await appendFile(out, extra);
+  return out;
+}
