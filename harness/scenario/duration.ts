@@ -7,8 +7,11 @@ const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 2 ** 10, m: 2 ** 20
 /** "500ms", "2s", "10m", "1h", "1m30s", "1.5s", or a plain number of seconds ("90"). */
 export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?|(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+)$/;
 /** "512M", "2G", "1.5G", "2GiB", "4096", "10K" (binary units; plain number = bytes). */
-export const SIZE_PATTERN = /^\d+(?:\.\d+)?\s*(?:[KMGT](?:i?B)?|B)?$/i;
-const QUANTITY = /^(-?\d+(?:\.\d+)?)\s*(?:([KMGT])(?:i?B)?|(B))?$/i;
+// No /i flag: JSON Schema patterns carry no flags, so case-insensitivity is spelt out.
+export const SIZE_PATTERN = /^\d+(?:\.\d+)?\s*(?:[KMGTkmgt](?:[iI]?[bB])?|[bB])?$/;
+/** A signed number with an optional size suffix (until operands); groups: number, multiplier, bytes. */
+export const QUANTITY_SOURCE = '(-?\\d+(?:\\.\\d+)?)\\s*(?:([KMGTkmgt])(?:[iI]?[bB])?|([bB]))?';
+const QUANTITY = new RegExp(`^${QUANTITY_SOURCE}$`);
 
 /** Milliseconds for a duration; a bare number (or numeric string) is seconds. Throws on bad input. */
 export function parseDuration(s: string | number): number {

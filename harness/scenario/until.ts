@@ -5,12 +5,12 @@
 //   "/regex/"                                   matches anywhere in stdout (multiline, no flags).
 // The check itself is run/steps/wait.ts `satisfies`; this file only parses.
 
-import { parseQuantity } from './duration.js';
+import { QUANTITY_SOURCE, parseQuantity } from './duration.js';
 import type { UntilCondition } from './types.js';
 
 const COMPARE = /^(>=|<=|==|!=|>|<)\s*(.+)$/;
-/** For the JSON Schema: the same shapes parseUntil accepts (the operand is checked by the parser). */
-export const UNTIL_PATTERN = '^\\s*(?:(?:>=|<=|==|!=|>|<)\\s*\\S.*|/.*/)\\s*$';
+/** For the JSON Schema: the shapes parseUntil accepts (regex validity aside). */
+export const UNTIL_PATTERN = `^\\s*(?:(?:>=|<=|==|!=|>|<)\\s*${QUANTITY_SOURCE}|/.*/)\\s*$`;
 
 /** Why `source` is not a valid JavaScript regex ("Unterminated group"), or undefined if it is. */
 export function regexError(source: string): string | undefined {
