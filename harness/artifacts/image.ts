@@ -29,7 +29,7 @@ export interface ImageArtifact {
 export const READY_MARKER = 'krepro-ready';
 // git keeps only the exec bit, so only it is part of the key.
 // Bump when the build steps below change in a way that changes the output.
-const BUILDER_VERSION = 1;
+const BUILDER_VERSION = 2;
 
 /** Every file under the recipe's files dirs: relative path, mode and content hash (part of the cache key). */
 async function filesDigest(dirs: string[]): Promise<string[][]> {
@@ -132,7 +132,7 @@ async function installModules(recipe: Recipe, kernel: KernelArtifact, tree: stri
 
 /** Directories the init and dropbear expect, with the modes sshd insists on. */
 async function skeleton(tree: string, release: string): Promise<void> {
-  for (const d of ['dev', 'proc', 'sys', 'tmp', 'run', 'var/log', 'etc/dropbear', 'root/.ssh', `lib/modules/${release}`]) {
+  for (const d of ['dev', 'proc', 'sys', 'tmp', 'run', 'mnt', 'var/log', 'etc/dropbear', 'root/.ssh', `lib/modules/${release}`]) {
     await mkdir(join(tree, d), { recursive: true });
   }
   await chmod(join(tree, 'root'), 0o700);
