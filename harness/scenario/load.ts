@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import { Cx, ScenarioError } from './problems.js';
-import { resolveDisks, resolveExpect, resolveImage, resolveKernel, resolveMachine } from './resolve.js';
+import { resolveImage } from './image.js';
+import { resolveDisks, resolveExpect, resolveKernel, resolveMachine } from './resolve.js';
 import { scenarioSpec } from './spec.js';
 import { resolveSteps } from './steps.js';
 import type { Scenario } from './types.js';
@@ -57,7 +58,7 @@ export async function parseScenario(text: string, file: string, opts: LoadOption
 
   // Each part is resolved on its own, so one bad part does not hide problems in the others.
   const kernel = top.kernel && (await resolveKernel(top.kernel, dir, cx));
-  const image = top.image && (await resolveImage(top.image, top.$at.image, imagesDir, cx));
+  const image = top.image && (await resolveImage(top.image, imagesDir, cx));
   const machine = top.machine && resolveMachine(top.machine, cx);
   const expect = top.expect && resolveExpect(top.expect);
   const { disks, known } = resolveDisks(top.disks ?? [], cx);

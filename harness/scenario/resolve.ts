@@ -1,15 +1,14 @@
 // Turn checked values into the typed Scenario parts, checking what the shape
-// alone cannot: files on disk, image recipes, duplicate disks, memory units.
+// alone cannot: kernel files on disk, duplicate disks, memory units.
 
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import type { Item, Out } from './fields.js';
 import type { Cx } from './problems.js';
-import type { diskSpec, expectSpec, imageSpec, kernelSpec, machineSpec } from './spec.js';
-import { didYouMean } from './suggest.js';
-import type { DiskBus, DiskSpec, Expectations, ImageSpec, KernelSpec, MachineSpec, Position } from './types.js';
+import type { diskSpec, expectSpec, kernelSpec, machineSpec } from './spec.js';
+import type { DiskBus, DiskSpec, Expectations, KernelSpec, MachineSpec, Position } from './types.js';
 
 const MiB = 2 ** 20;
 
@@ -39,28 +38,6 @@ export async function resolveKernel(k: Out<typeof kernelSpec>, dir: string, cx: 
   const modules = v.modules === undefined ? undefined : resolvePath(v.modules, dir);
   if (modules !== undefined) ok = (await checkPath(modules, 'dir', 'modules directory', v.$at.modules, cx)) && ok;
   return ok ? { kind: 'path', bzImage, ...(modules !== undefined ? { modules } : {}), pos: v.$pos } : undefined;
-}
-
-export async function resolveImage(
-  img: Out<typeof imageSpec>, pos: Position, imagesDir: string, cx: Cx,
-): Promise<ImageSpec | undefined> {
-  const name = typeof img === 'string' ? img : img.name;
-  const namePos = typeof img === 'string' ? pos : img.$at.name;
-  const params = typeof img === 'string' ? {} : (img.$extra as ImageSpec['params']);
-  const recipe = path.resolve(imagesDir, `${name}.yaml`);
-  try {
-    if ((await stat(recipe)).isFile()) return { name, recipe, params, pos: typeof img === 'string' ? pos : img.$pos };
-  } catch {
-    // Not there: list what is, below.
-  }
-  let available: string[] = [];
-  try {
-    available = (await readdir(imagesDir)).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
-  } catch {
-    // No images folder at all: the message says so through "none".
-  }
-  cx.reportAt(namePos, `no image recipe '${name}' in ${path.resolve(imagesDir)}${didYouMean(name, available)}; available: ${available.join(', ') || 'none'}`);
-  return undefined;
 }
 
 export function resolveMachine(m: Out<typeof machineSpec>, cx: Cx): MachineSpec | undefined {

@@ -3,6 +3,7 @@
 // are checked afterwards in resolve.ts and steps.ts.
 
 import { def, items, list, notYet, obj, opt, req, tagged, union } from './fields.js';
+import { imageField } from './image.js';
 import { anyMap, duration, enumOf, exitCode, int, regex, scalarParam, size, str, until } from './leaves.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -25,10 +26,6 @@ export const kernelSpec = tagged({
   build: notYet('kernel { build: … } is not supported yet'),
 }, 'kernel');
 
-export const imageSpec = union(
-  name('an image name'),
-  obj({ name: req(name('an image name'), 'Recipe images/NAME.yaml.') }, { extra: scalarParam(), expects: 'a mapping' }),
-);
 
 export const machineSpec = obj({
   memory: def(size(), '1G', 'Guest RAM, e.g. 2G.'),
@@ -85,7 +82,7 @@ export const scenarioSpec = obj({
   name: opt(name('a scenario name'), 'Default: the file name without extension.'),
   description: opt(str()),
   kernel: def(kernelSpec, { debian: '6.1.0-56-amd64' }, '{ debian: ABI } or { path: ./bzImage, modules: ./mods }.'),
-  image: def(imageSpec, 'base', 'Guest image recipe name (images/NAME.yaml), or { name: NAME, PARAM: VALUE… }.'),
+  image: def(imageField(), 'base', 'Guest image recipe name (images/NAME.yaml), or { name: NAME, PARAM: VALUE… }.'),
   machine: def(machineSpec, {}),
   cmdline: def(list(str({ expects: 'a kernel parameter' })), [], 'Appended to the default kernel command line.'),
   disks: def(items(diskSpec), []),

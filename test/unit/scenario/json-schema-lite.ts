@@ -6,7 +6,7 @@ export type Schema = { [k: string]: unknown };
 export const KEYWORDS = new Set([
   '$schema', '$id', 'title', 'description', 'default', 'type', 'properties', 'required', 'additionalProperties',
   'items', 'oneOf', 'anyOf', 'enum', 'const', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems',
-  'minProperties', 'format',
+  'minProperties', 'maxProperties', 'format',
 ]);
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
@@ -65,6 +65,7 @@ export function validate(s: Schema, v: unknown, at = '$'): string[] {
     const props = (s.properties ?? {}) as Record<string, Schema>;
     for (const r of (s.required ?? []) as string[]) if (!(r in o)) errs.push(`${at}: missing ${r}`);
     if (typeof s.minProperties === 'number' && Object.keys(o).length < s.minProperties) errs.push(`${at}: too few properties`);
+    if (typeof s.maxProperties === 'number' && Object.keys(o).length > s.maxProperties) errs.push(`${at}: too many properties`);
     for (const [k, val] of Object.entries(o)) {
       if (props[k]) errs.push(...validate(props[k], val, `${at}.${k}`));
       else if (s.additionalProperties === false) errs.push(`${at}: unexpected ${k}`);

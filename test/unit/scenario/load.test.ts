@@ -108,6 +108,12 @@ t.test('every step kind and option', async (t) => {
   t.match(waitSend, { kind: 'wait', job: 'send', timeoutMs: 20 * 60_000 });
 });
 
+t.test('image parameters: { name, PARAM: VALUE } or { NAME: { PARAM: VALUE } }', async (t) => {
+  const file = valid('image-nested.yaml');
+  const sc = await loadScenario(file, { imagesDir });
+  t.same(sc.image, { name: 'btrfs', recipe: path.join(imagesDir, 'btrfs.yaml'), params: { 'btrfs-progs': '6.14-1~bpo12+1', debug: true }, pos: at(file, 2, 8) });
+});
+
 t.test('expect.exit is the default expected status of run steps', async (t) => {
   const sc = await parseScenario('expect: { exit: any }\nsteps:\n  - run: a\n  - run: b\n    expect-exit: 3\n', '/x/s.yaml', { imagesDir });
   t.same(sc.steps.map((s) => s.kind === 'run' && s.expectExit), ['any', 3]);
