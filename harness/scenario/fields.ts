@@ -255,10 +255,10 @@ export interface ListField<T> extends Field<T[]> {
   parseItems(node: YamlNode, cx: Cx): Array<{ value: T | undefined; node: YamlNode }> | undefined;
 }
 
-export function list<T>(item: Field<T>, opts: { minItems?: number } = {}): ListField<T> {
+export function list<T>(item: Field<T>, opts: { minItems?: number; expects?: string } = {}): ListField<T> {
   const self: ListField<T> = {
     kinds: ['seq'],
-    expects: `a list of ${item.expects.replace(/^an? /, '')}s`.replace(/ss$/, 's'),
+    expects: opts.expects ?? 'a list',
     schema: { type: 'array', items: item.schema ?? {}, ...(opts.minItems ? { minItems: opts.minItems } : {}) },
     parseItems(node, cx) {
       const seq = accept(self, node, cx);
@@ -297,7 +297,7 @@ export type Item<T> = { value: T | undefined; node: YamlNode };
  * A list whose items are checked one by one and kept even when some fail, for
  * lists (disks, steps) whose cross-references must still be checked.
  */
-export function items<T>(item: Field<T>): Field<Item<T>[]> {
-  const l = list(item);
+export function items<T>(item: Field<T>, opts: { expects?: string } = {}): Field<Item<T>[]> {
+  const l = list(item, opts);
   return { kinds: l.kinds, expects: l.expects, schema: l.schema, parse: (node, cx) => l.parseItems(node, cx) };
 }

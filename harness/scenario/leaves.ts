@@ -62,10 +62,12 @@ export function int(opts: { min?: number; max?: number } = {}): Field<number> {
     });
 }
 
-export function enumOf<const E extends string>(values: readonly E[]): Field<E> {
-  return leaf(['string'], `one of ${values.join(', ')}`, { enum: [...values] }, (v) => {
-    if (!values.includes(v as E)) throw new Error(`'${String(v)}' is not one of ${values.join(', ')}${didYouMean(String(v), values)}`);
-    return v as E;
+/** One of `values`; `expects` rewords the message when the enum is one branch of a union. */
+export function enumOf<const E extends string>(values: readonly E[], expects?: string): Field<E> {
+  return leaf(['string'], expects ?? `one of ${values.join(', ')}`, { enum: [...values] }, (v) => {
+    if (values.includes(v as E)) return v as E;
+    const hint = didYouMean(String(v), values);
+    throw new Error(expects ? `expected ${expects}, got '${String(v)}'${hint}` : `'${String(v)}' is not one of ${values.join(', ')}${hint}`);
   });
 }
 

@@ -46,7 +46,9 @@ export async function parseScenario(text: string, file: string, opts: LoadOption
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const cx = Cx.root(file, lc, doc);
   // After a syntax error the tree is guesswork: report only what YAML itself says.
-  for (const e of doc.errors) cx.reportAtOffset(e.pos[0], e.message);
+  for (const e of doc.errors) {
+    cx.reportAtOffset(e.pos[0], e.code === 'MULTIPLE_DOCS' ? "a scenario file holds one YAML document (found another '---')" : e.message);
+  }
   if (cx.problems.length) throw new ScenarioError(cx.problems);
   if (doc.contents === null) throw new ScenarioError([{ file, line: 1, col: 1, message: 'empty scenario: expected a mapping (name, kernel, image, steps, …)' }]);
 

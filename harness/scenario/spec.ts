@@ -71,7 +71,7 @@ export const stepSpec = tagged({
 
 export const expectSpec = obj({
   crashes: def(
-    union(enumOf(['none'] as const), list(obj({ kind: opt(regex()), title: opt(regex()) }, { expects: 'a { kind, title } mapping', nonEmpty: true }))),
+    union(enumOf(['none'] as const, 'none or a list of { kind, title }'), list(obj({ kind: opt(regex()), title: opt(regex()) }, { nonEmpty: true }), { expects: 'a list of { kind, title }' })),
     'none',
     '`none`: any crash fails the run. A list of { kind, title } regexes: each must appear.',
   ),
@@ -84,11 +84,11 @@ export const scenarioSpec = obj({
   kernel: def(kernelSpec, { debian: '6.1.0-56-amd64' }, '{ debian: ABI } or { path: ./bzImage, modules: ./mods }.'),
   image: def(imageField(), 'base', 'Guest image recipe name (images/NAME.yaml), or { name: NAME, PARAM: VALUE… }.'),
   machine: def(machineSpec, {}),
-  cmdline: def(list(str({ expects: 'a kernel parameter' })), [], 'Appended to the default kernel command line.'),
-  disks: def(items(diskSpec), []),
+  cmdline: def(list(str(), { expects: 'a list of kernel parameters' }), [], 'Appended to the default kernel command line.'),
+  disks: def(items(diskSpec, { expects: 'a list of disks' }), []),
   timeout: def(duration({ positive: true }), '30m', 'The whole run (boot + steps); reaching it is a hang.'),
   'boot-timeout': def(duration({ positive: true }), '5m', 'Boot until the guest answers SSH; reaching it is a boot failure.'),
-  steps: def(items(stepSpec), []),
+  steps: def(items(stepSpec, { expects: 'a list of steps' }), []),
   expect: def(expectSpec, {}),
   repeat: def(int({ min: 1 }), 1, 'Run up to N times; stop at the first failure.'),
 });
