@@ -15,8 +15,16 @@ export const DEFAULT_CMDLINE = [
   'random.trust_cpu=on',
 ];
 
+/** The guest's by-id name for a disk (the init makes these links from serials). */
+export function byIdName(d: Pick<DiskSpec, 'bus' | 'serial'>): string {
+  return `${d.bus === 'usb' ? 'usb' : 'virtio'}-${d.serial}`;
+}
+
+/** krepro's defaults, the guest init's wait for every disk, then the scenario's own arguments. */
 export function kernelCmdline(sc: Scenario): string {
-  return [...DEFAULT_CMDLINE, ...sc.cmdline].join(' ');
+  // Without the wait a slow USB disk could appear just after the readiness marker.
+  const wait = sc.disks.length ? [`krepro.wait=${sc.disks.map(byIdName).join(',')}`] : [];
+  return [...DEFAULT_CMDLINE, ...wait, ...sc.cmdline].join(' ');
 }
 
 /** Sparse raw disk files for one run, in the run's private directory. */
