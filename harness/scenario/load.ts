@@ -65,6 +65,7 @@ export async function parseScenario(text: string, file: string, opts: LoadOption
   const expect = top.expect && resolveExpect(top.expect);
   const { disks, known } = resolveDisks(top.disks ?? [], cx);
   const steps = resolveSteps(top.steps ?? [], known, {
+    // everyMs only matters for polling waits, whose `every` defaults to 2s in spec.ts.
     timeoutMs: top.timeout ?? 0, exit: top.expect?.exit ?? 0, everyMs: 2000,
   }, cx);
 

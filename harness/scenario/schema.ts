@@ -9,7 +9,6 @@ import { scenarioSpec } from './spec.js';
 export function scenarioJsonSchema(): object {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://github.com/krepro/krepro/docs/scenario.schema.json',
     title: 'krepro scenario',
     description: 'A kernel/filesystem bug reproduction: kernel, guest image, machine, disks, steps, expectations.',
     ...scenarioSpec.schema,

@@ -4,7 +4,7 @@
 
 import { def, items, list, notYet, obj, opt, req, tagged, union } from './fields.js';
 import { imageField } from './image.js';
-import { anyMap, duration, enumOf, exitCode, int, regex, scalarParam, size, str, until } from './leaves.js';
+import { anyMap, duration, enumOf, exitCode, int, regex, size, str, until } from './leaves.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 // Ids become QEMU device ids and (by default) disk serials: QEMU caps serials at 20 characters.
@@ -25,7 +25,6 @@ export const kernelSpec = tagged({
   }),
   build: notYet('kernel { build: … } is not supported yet'),
 }, 'kernel');
-
 
 export const machineSpec = obj({
   memory: def(size(), '1G', 'Guest RAM, e.g. 2G.'),
@@ -82,7 +81,7 @@ export const scenarioSpec = obj({
   name: opt(name('a scenario name'), 'Default: the file name without extension.'),
   description: opt(str()),
   kernel: def(kernelSpec, { debian: '6.1.0-56-amd64' }, '{ debian: ABI } or { path: ./bzImage, modules: ./mods }.'),
-  image: def(imageField(), 'base', 'Guest image recipe name (images/NAME.yaml), or { name: NAME, PARAM: VALUE… }.'),
+  image: def(imageField(), 'base', 'Guest image recipe (images/NAME.yaml): NAME, { name: NAME, PARAM: VALUE… } or { NAME: { PARAM: VALUE… } }.'),
   machine: def(machineSpec, {}),
   cmdline: def(list(str(), { expects: 'a list of kernel parameters' }), [], 'Appended to the default kernel command line.'),
   disks: def(items(diskSpec, { expects: 'a list of disks' }), []),
