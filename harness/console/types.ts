@@ -16,4 +16,8 @@ export interface CrashReport {
   end: number;
   /** The report's lines, prefixes (timestamps, caller ids) kept as printed. */
   excerpt: string;
+  /** Set when the report was still open at flush() (console went quiet or ended mid-report). */
+  truncated?: boolean;
+  /** Titles of consequence reports folded into this one (e.g. "panic: Fatal exception"). */
+  chained?: string[];
 }

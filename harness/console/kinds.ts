@@ -1,0 +1,162 @@
+// The failure kinds, one row each. The detector knows nothing about any kind: a new
+// kind is a new row here plus a fixture log in test/fixtures/console/.
+//
+// Patterns run on the message with printk prefixes removed (prefix.ts). Rows are
+// tried in order and the first match wins, so specific rows precede general ones
+// (stack-protector before panic, gpf before oops). `hint` is a literal that every
+// header line contains: one combined test of all hints keeps the per-line cost low.
+
+export type Groups = Record<string, string | undefined>;
+
+export interface EndRule {
+  /** The line that closes the report, inclusive (KASAN's closing =====). */
+  marker?: RegExp;
+  /** Close when the first call trace and its trailer (Modules linked in, ---[ end trace) are over. */
+  afterTrace?: boolean;
+  /** Free-text reports (lockdep, KASAN): every line belongs until the end rule fires. */
+  anyBody?: boolean;
+  /** Lines that belong to the report besides the generic report-ish ones (detector.ts). */
+  body?: RegExp;
+  /** Consecutive unrelated lines tolerated inside the report (other output interleaved). */
+  gap: number;
+  maxLines: number;
+}
+
+export interface Kind {
+  kind: string;
+  hint: string;
+  start: RegExp;
+  /** Title without the guilty function; `$<name>` takes a group of `start` or `detail`.
+   *  A group named msg is cut to its first clause, cause is cleaned of addresses (title.ts). */
+  title: string | ((g: Groups) => string);
+  /** Append " in <guilty>" when a guilty function was found (default true). */
+  inGuilty?: boolean;
+  /** Where the guilty function comes from, in order: header group `fn`, RIP/pc line, call trace. */
+  guilty: Array<'header' | 'pc' | 'frames'>;
+  /** Frames that are machinery for this kind, on top of frames.ts COMMON_SKIP. */
+  skip?: RegExp[];
+  /** A later line of the report that completes the title (KASAN's "Read of size 8"). */
+  detail?: RegExp;
+  end: EndRule;
+  /** Just a line of an open report of these kinds ("Oops: 0002 [#1]" after "BUG: unable to handle"). */
+  partOf?: '*' | string[];
+  /** Takes over an open report of these kinds: same event, better title (SPL "PANIC at" after "VERIFY"). */
+  refines?: string[];
+  /** Follows from the report before it (a panic after an oops): folded into it, see detector.ts. */
+  consequence?: boolean;
+  /** Only a crash when `count` headers arrive within `seconds` (or `lines` lines when unstamped). */
+  burst?: { count: number; seconds: number; lines: number };
+  /** Recorded as a note, never a crash. */
+  note?: boolean;
+  /** Printed by a user-space tool (cat /sys/kernel/debug/kmemleak), so it has no printk time stamp. */
+  userSpace?: boolean;
+}
+
+const TRACE: EndRule = { afterTrace: true, gap: 2, maxLines: 300 };
+const FREE_TEXT: EndRule = { afterTrace: true, anyBody: true, gap: 0, maxLines: 500 };
+const SANITIZER: EndRule = { marker: /^={20,}\s*$/, anyBody: true, gap: 0, maxLines: 500 };
+const BTRFS_END: EndRule = { body: /^BTRFS /, gap: 0, maxLines: 100 };
+const IO_END: EndRule = {
+  body: /error, dev |Buffer I\/O error|^zio pool=| errs: wr |^blk_update_request|^print_req_error|^lost (?:async )?page write/,
+  gap: 2,
+  maxLines: 500,
+};
+const IO_BURST = { count: 3, seconds: 5, lines: 50 };
+const BTRFS_KINDS = ['btrfs-transid', 'btrfs-abort', 'btrfs-fs-error', 'btrfs-readonly', 'btrfs-critical', 'btrfs-error'];
+
+const SCHED = /^(?:__)?schedule\w*$|^(?:io_)?schedule\w*$|^(?:__)?(?:wait_for_completion|wait_on_\w+|__wait_\w+|bit_wait\w*|out_of_line_wait_on_bit\w*|finish_wait|prepare_to_wait\w*)$|^(?:__)?cv_(?:timed)?wait\w*$|^(?:__)?(?:mutex|down|rwsem|rt_mutex|ww_mutex)_\w+$|^__(?:mutex|down|rwsem|rt_mutex)\w*$|^(?:__)?(?:msleep|usleep_range\w*|schedule_hrtimeout\w*|flush_work|__flush_work|synchronize_rcu\w*)$/;
+const LOCKING = /^(?:_raw_|__raw_|do_raw_)\w+$|^(?:__)?(?:lock_\w+|validate_chain|check_\w+|print_\w+|mark_\w+|valid_state|debug_\w+)$|^(?:__)?(?:mutex|down|up|rwsem|rt_mutex|ww_mutex)_\w+$|^(?:spin|read|write)_(?:un)?lock\w*$/;
+const IRQ_ENTRY = /^(?:__)?(?:sysvec_\w+|hrtimer_\w+|__hrtimer_\w+|tick_\w+|update_process_times|irq_exit\w*|__irq_exit\w*|__do_softirq|handle_softirqs|do_softirq\w*|watchdog_timer_fn|rcu_\w+|print_cpu_stall\w*|check_cpu_stall|nmi_\w+|\w*_cpumask_backtrace|trigger_\w+_backtrace|default_do_nmi|exc_nmi|sched_show_task|dump_cpu_task|__sysvec_\w+|cpuidle_\w+|default_idle\w*|do_idle|cpu_startup_entry)$/;
+const ALLOC = /^(?:__)?(?:kmalloc\w*|kzalloc\w*|kcalloc|krealloc\w*|kvmalloc\w*|kvzalloc|kmem_cache_alloc\w*|__do_kmalloc_node|kmemleak_\w+|slab_post_alloc_hook|slab_alloc\w*|alloc_pages\w*|__alloc_pages\w*|__get_free_pages|get_zeroed_page|vmalloc\w*|__vmalloc\w*|vzalloc|out_of_memory|oom_kill_process|dump_header|__kmem_cache_alloc\w*|spl_kmem_\w+|kmem_alloc\w*|folio_alloc\w*|alloc_pages_mpol\w*)$/;
+
+/** Failure kinds, most specific first. */
+export const KINDS: Kind[] = [
+  { kind: 'stack-protector', hint: 'stack-protector', start: /^Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: (?<fn>[\w.$]+)/,
+    title: 'stack-protector: Kernel stack is corrupted', guilty: ['header', 'frames'], end: { ...TRACE, marker: /^---\[ end Kernel panic/ } },
+  { kind: 'stack-overflow', hint: 'stack', start: /^(?:BUG: (?:\w+ )?stack guard page was hit at|stack guard page: [0-9a-f]{4}|(?:Oops: )?kernel stack overflow|Kernel panic - not syncing: corrupted stack end detected inside scheduler|Kernel panic - not syncing: kernel stack overflow)/,
+    title: 'kernel stack overflow', guilty: ['pc', 'frames'], partOf: ['stack-overflow'], end: TRACE },
+  { kind: 'double-fault', hint: 'double fault', start: /^(?:traps: )?(?:PANIC: double fault|(?:Oops: )?double fault: [0-9a-f]{4})/,
+    title: 'double fault', guilty: ['pc', 'frames'], partOf: ['stack-overflow', 'double-fault'], end: TRACE },
+  { kind: 'kasan', hint: 'KASAN', start: /^BUG: KASAN: (?<what>[\w-]+)(?: in (?<fn>[\w.$]+))?/, detail: /^(?<access>Read|Write) of size/,
+    title: 'KASAN: $<what> $<access>', guilty: ['header', 'frames'], end: SANITIZER },
+  { kind: 'kfence', hint: 'KFENCE', start: /^BUG: KFENCE: (?<what>[\w-]+(?: (?:read|write))?) in (?<fn>[\w.$]+)/,
+    title: 'KFENCE: $<what>', guilty: ['header', 'frames'], end: SANITIZER },
+  { kind: 'kmsan', hint: 'KMSAN', start: /^BUG: KMSAN: (?<what>[\w-]+) in (?<fn>[\w.$]+)/,
+    title: 'KMSAN: $<what>', guilty: ['header', 'frames'], end: SANITIZER },
+  { kind: 'kcsan', hint: 'KCSAN', start: /^BUG: KCSAN: (?<what>[\w-]+) in (?<fn>[\w.$]+)(?:\+\S+)?(?: \/ (?<fn2>[\w.$]+))?/,
+    title: (g) => `KCSAN: ${g.what} in ${g.fn}${g.fn2 ? ` / ${g.fn2}` : ''}`, inGuilty: false, guilty: ['header'], end: SANITIZER },
+  { kind: 'ubsan', hint: 'UBSAN: ', start: /^UBSAN: (?<what>[\w-]+) in (?<file>\S+)/,
+    title: 'UBSAN: $<what>', guilty: ['frames'], end: SANITIZER },
+  { kind: 'cfi', hint: 'CFI failure', start: /^CFI failure at (?<fn>[\w.$]+)/,
+    title: 'CFI failure', guilty: ['header', 'pc', 'frames'], end: TRACE },
+  { kind: 'list-corruption', hint: 'list_', start: /^(?<what>list_(?:add|del) (?:corruption|double add))[.,:]/,
+    title: '$<what>', guilty: ['pc', 'frames'], end: TRACE },
+  { kind: 'slab', hint: 'BUG ', start: /^BUG (?<cache>[\w.:-]+) \((?:Not tainted|Tainted: [^)]*)\): (?<msg>.+)/,
+    title: 'SLUB: $<msg>', guilty: ['frames'], end: FREE_TEXT },
+  { kind: 'sleep-in-atomic', hint: 'BUG: ', start: /^BUG: (?<what>sleeping function called from invalid context|scheduling while atomic|workqueue leaked (?:lock or )?atomic)/,
+    title: 'BUG: $<what>', guilty: ['frames'], skip: [SCHED], end: FREE_TEXT },
+  { kind: 'lockdep', hint: 'WARNING: ', start: /^WARNING: (?<what>possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|inconsistent lock state|suspicious RCU usage|bad unlock balance detected!|held lock freed!|lock held when returning to user space!|lock held at task exit time!|Nested lock was not taken|bad contention detected!)/,
+    title: (g) => (/circular|recursive|inversion/.test(g.what ?? '') ? 'possible deadlock' : `lockdep: ${(g.what ?? '').replace(/ detected!?$|!$/, '')}`),
+    guilty: ['frames'], skip: [LOCKING], end: FREE_TEXT },
+  { kind: 'hung-task', hint: 'blocked for more than', start: /^INFO: task (?<comm>.+):(?<pid>\d+) blocked for more than (?<secs>\d+) seconds/,
+    title: 'INFO: task hung', guilty: ['frames'], skip: [SCHED], end: TRACE },
+  { kind: 'soft-lockup', hint: 'soft lockup', start: /^(?:watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s! \[(?<comm>.*):(?<pid>\d+)\]/,
+    title: 'BUG: soft lockup', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY], end: TRACE },
+  { kind: 'hard-lockup', hint: 'LOCKUP', start: /^(?:NMI watchdog: |watchdog: )?Watchdog detected hard LOCKUP on cpu (?<cpu>\d+)/,
+    title: 'BUG: hard lockup', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY], end: TRACE },
+  { kind: 'rcu-stall', hint: 'stall', start: /^(?:rcu: )?INFO: (?<flavor>rcu_\w+) (?:self-)?detected (?:expedited )?stalls? on CPU/,
+    title: 'INFO: rcu detected stall', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY], end: { ...FREE_TEXT, maxLines: 300 } },
+  { kind: 'oom', hint: 'invoked oom-killer', start: /^(?<comm>.+?) invoked oom-killer: gfp_mask=/,
+    title: 'out of memory', guilty: ['frames'], skip: [ALLOC], end: { marker: /^(?:Memory cgroup )?Out of memory/, anyBody: true, gap: 0, maxLines: 5000 } },
+  { kind: 'oom', hint: 'Out of memory', start: /^Out of memory(?: and no killable processes|: Killed process (?<pid>\d+) \((?<comm>[^)]*)\))/,
+    title: 'out of memory', guilty: ['frames'], partOf: ['oom'], end: { gap: 0, maxLines: 1 } },
+  { kind: 'kernel-bug', hint: 'kernel BUG', start: /^kernel BUG at (?<file>[^:\s]+):(?<line>\d+)!/,
+    title: 'kernel BUG', guilty: ['pc', 'frames'], partOf: ['list-corruption', 'cfi'], end: TRACE },
+  { kind: 'invalid-opcode', hint: 'invalid opcode', start: /^(?:Oops: )?invalid opcode: [0-9a-f]{4}/,
+    title: 'invalid opcode', guilty: ['pc', 'frames'], partOf: '*', end: TRACE },
+  { kind: 'gpf', hint: 'general protection fault', start: /^(?:Oops: )?general protection fault(?:, (?:probably for non-canonical address|maybe for address) 0x[0-9a-f]+)?: [0-9a-f]{4}/,
+    title: 'general protection fault', guilty: ['pc', 'frames'], partOf: ['list-corruption'], end: TRACE },
+  { kind: 'null-deref', hint: 'NULL pointer', start: /^(?:BUG: kernel NULL pointer dereference, address|BUG: unable to handle kernel NULL pointer dereference|Unable to handle kernel NULL pointer dereference)/,
+    title: 'BUG: kernel NULL pointer dereference', guilty: ['pc', 'frames'], end: TRACE },
+  { kind: 'page-fault', hint: 'nable to handle ', start: /^(?:BUG: unable to handle (?:page fault for address|kernel paging request at)|Unable to handle kernel (?:paging request|access to user memory|execute from non-executable memory)[\w ]* at virtual address)/,
+    title: 'BUG: unable to handle page fault', guilty: ['pc', 'frames'], end: TRACE },
+  { kind: 'oops', hint: 'Oops', start: /^(?:Oops(?: - [\w ]+)?: |Internal error: Oops)/,
+    title: 'Oops', guilty: ['pc', 'frames'], partOf: '*', end: TRACE },
+  { kind: 'warning', hint: 'WARNING: CPU', start: /^WARNING: CPU: \d+ PID: \d+ at (?:(?<file>\S+):\d+ )?(?<fn>[\w.$]+)\+0x/,
+    title: 'WARNING', guilty: ['header', 'pc', 'frames'], partOf: ['cfi', 'list-corruption'], refines: ['btrfs-abort'], end: TRACE },
+  { kind: 'spl-verify', hint: 'VERIFY', start: /^VERIFY\w*\((?<expr>.*)\) failed/,
+    title: 'SPL VERIFY failed', guilty: ['frames'], end: { ...TRACE, body: /^(?:PANIC at|Showing stack)/ } },
+  { kind: 'spl-panic', hint: 'PANIC at ', start: /^PANIC at (?<file>[\w.\/-]+):(?<line>\d+):(?<fn>[\w.$]+)\(\)/,
+    title: 'SPL PANIC', guilty: ['header', 'frames'], refines: ['spl-verify'], end: { ...TRACE, body: /^Showing stack/ } },
+  { kind: 'memory-leak', hint: 'unreferenced object', start: /^unreferenced object 0x[0-9a-f]+ \(size (?<size>\d+)\):/,
+    title: 'memory leak', guilty: ['frames'], skip: [ALLOC], userSpace: true, end: { afterTrace: true, gap: 0, maxLines: 100 } },
+  { kind: 'btrfs-transid', hint: 'parent transid verify failed', start: /^BTRFS (?:\w+ )?(?:\(device [^)]+\))?:? ?parent transid verify failed/,
+    title: 'BTRFS: parent transid verify failed', guilty: [], consequence: true, partOf: BTRFS_KINDS, end: BTRFS_END },
+  { kind: 'btrfs-abort', hint: 'Transaction aborted', start: /^BTRFS(?: \w+)?(?: \(device [^)]+\))?: Transaction aborted \(error (?<err>-?\d+)\)/,
+    title: 'BTRFS: Transaction aborted', guilty: ['frames'], consequence: true, partOf: BTRFS_KINDS, end: { ...BTRFS_END, gap: 1 } },
+  { kind: 'btrfs-fs-error', hint: 'BTRFS: error', start: /^BTRFS: error \(device [^)]+\) in (?<fn>[\w.$]+):\d+: errno=(?<errno>-?\d+)/,
+    title: 'BTRFS: error', guilty: ['header'], consequence: true, partOf: BTRFS_KINDS, end: BTRFS_END },
+  { kind: 'btrfs-readonly', hint: 'forced readonly', start: /^BTRFS(?: \w+)? \(device [^)]+\): forced readonly/,
+    title: 'BTRFS: forced readonly', guilty: [], consequence: true, partOf: BTRFS_KINDS, end: BTRFS_END },
+  { kind: 'io-errors', hint: ' errs: wr ', start: /^BTRFS \w+ \(device (?<dev>[^)\s]+)[^)]*\): bdev \S+ errs: wr/,
+    title: 'I/O error burst on $<dev>', inGuilty: false, guilty: [], burst: IO_BURST, consequence: true, partOf: ['io-errors'], end: IO_END },
+  { kind: 'btrfs-critical', hint: 'BTRFS critical', start: /^BTRFS critical \(device [^)]+\): (?<msg>.+)/,
+    title: 'BTRFS critical: $<msg>', guilty: [], consequence: true, partOf: BTRFS_KINDS, end: BTRFS_END },
+  { kind: 'btrfs-error', hint: 'BTRFS error', start: /^BTRFS error \(device [^)]+\): (?<msg>.+)/,
+    title: 'BTRFS error: $<msg>', guilty: [], consequence: true, partOf: BTRFS_KINDS, end: BTRFS_END },
+  { kind: 'io-errors', hint: ' error, dev ', start: /^(?:\w+: )?[\w /]+ error, dev (?<dev>[\w.-]+), sector \d+/,
+    title: 'I/O error burst on $<dev>', inGuilty: false, guilty: [], burst: IO_BURST, consequence: true, partOf: ['io-errors'], end: IO_END },
+  { kind: 'io-errors', hint: 'Buffer I/O error', start: /^Buffer I\/O error on dev(?:ice)? (?<dev>[\w.-]+),/,
+    title: 'I/O error burst on $<dev>', inGuilty: false, guilty: [], burst: IO_BURST, consequence: true, partOf: ['io-errors'], end: IO_END },
+  { kind: 'zio-errors', hint: 'zio pool=', start: /^zio pool=(?<pool>\S+) vdev=(?<dev>\S+) error=(?<err>\d+)/,
+    title: 'ZFS I/O error burst in pool $<pool>', inGuilty: false, guilty: [], burst: IO_BURST, consequence: true, partOf: ['zio-errors'], end: IO_END },
+  // ZFS suspends a pool whose only device vanished (failmode=wait): that is the designed
+  // reaction to lost I/O, the kernel is healthy and `zpool clear` resumes it, so it is a
+  // note the verdict can quote, not a crash. The crash, if any, comes later (seed 000).
+  { kind: 'zfs-pool-suspended', hint: "WARNING: Pool '", start: /^WARNING: Pool '(?<pool>[^']+)' has encountered an uncorrectable I\/O failure and has been suspended/,
+    title: "ZFS pool '$<pool>' suspended", inGuilty: false, guilty: [], note: true, end: { gap: 0, maxLines: 1 } },
+  { kind: 'kmemleak', hint: 'kmemleak: ', start: /^kmemleak: (?<n>\d+) new suspected memory leaks/,
+    title: 'kmemleak: new suspected memory leaks', inGuilty: false, guilty: [], note: true, end: { gap: 0, maxLines: 1 } },
+  { kind: 'panic', hint: 'Kernel panic', start: /^Kernel panic - not syncing: (?<cause>.*)/,
+    title: 'panic: $<cause>', inGuilty: false, guilty: ['frames'], consequence: true, end: { ...TRACE, marker: /^---\[ end Kernel panic/ } },
+];
