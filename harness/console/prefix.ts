@@ -14,7 +14,7 @@ export interface Stripped {
 const SYSLOG = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: /;
 // Up to 40 characters of junk (a shell prompt, a terminal query like ESC[6n that
 // the guest's shell printed just before the kernel wrote) may precede the stamp.
-const STAMP = /^[^\n]{0,40}?\[\s*(\d{1,9}\.\d{3,9})\](?:\[\s*([TC]\d+)\])? ?/;
+const STAMP = /^[^\n]{0,40}?\[\s*(\d{1,9}\.\d{1,9})\](?:\[\s*([TC]\d+)\])? ?/;
 const LEVEL = /^<\d{1,3}>/;
 const CALLER = /^\[\s*([TC]\d+)\] ?/;
 

@@ -69,6 +69,12 @@ export class OpenReport {
         }
         return 'open';
       }
+      // Another CPU's line in the middle of the trace: tolerated, unless the trailer begins.
+      if (!TAIL.test(body) && !END_MARK.test(body) && this.gapLines.length < end.gap) {
+        this.gapLines.push(raw);
+        return 'open';
+      }
+      this.gapLines = [];
       this.traceOver();
     }
     if (this.phase === Phase.Post) {

@@ -7,11 +7,17 @@ import type { Groups, Kind } from './kinds.js';
 const OFFSET = /\+0x[0-9a-f]+\/0x[0-9a-f]+/g;
 const ADDRESS = /\b(?:0x)?[0-9a-f]*\d[0-9a-f]*\b/g;
 
+/** A pointer-sized hex value (zero-padded small constants like exitcode=0x0000000b stay). */
+function isAddress(h: string): boolean {
+  const digits = h.startsWith('0x') ? h.slice(2) : h;
+  return digits.length >= 8 && /^[0-9a-f]+$/.test(digits) && Number.parseInt(digits.slice(-12), 16) > 0xffff;
+}
+
 /** Addresses out, offsets out, whitespace collapsed, length bounded. */
 function clean(s: string): string {
   return s
     .replace(OFFSET, '')
-    .replace(ADDRESS, (h) => (h.length >= 10 || (h.startsWith('0x') && h.length > 6) ? 'ADDR' : h))
+    .replace(ADDRESS, (h) => (isAddress(h) ? 'ADDR' : h))
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 120);
@@ -50,7 +56,7 @@ export function normaliseTitle(title: string): string {
     .replace(DEVICE, 'DEV')
     .replace(/\b0x[0-9a-f]+\b/gi, 'ADDR')
     .replace(/\b[0-9a-f]{8,}\b/gi, 'ADDR')
-    .replace(/\b\d+\b/g, 'N')
+    .replace(/(?<![A-Za-z_\d])\d+/g, 'N')
     .replace(/\s+/g, ' ')
     .trim();
 }
