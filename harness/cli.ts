@@ -8,6 +8,7 @@ import { runSuite } from './run/suite.js';
 import { QEMU } from './run/attempt.js';
 import { loadScenario, scenarioJsonSchema, ScenarioError } from './scenario/load.js';
 import type { Scenario } from './scenario/types.js';
+import { interruptExitCode, watchInterrupts } from './util/interrupt.js';
 import { resolveAccel } from './vm/accel.js';
 
 const USAGE = `usage:
@@ -96,4 +97,6 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+watchInterrupts();
+const code = await main();
+process.exitCode = interruptExitCode() ?? code;

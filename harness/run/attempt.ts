@@ -11,6 +11,7 @@ import { Guest } from '../guest/ssh.js';
 import { writeAtomic, writeJsonAtomic } from '../results/atomic.js';
 import type { ScenarioResult, Crash } from '../results/types.js';
 import type { Scenario } from '../scenario/types.js';
+import { interrupted } from '../util/interrupt.js';
 import { task } from '../util/progress.js';
 import { resolveAccel } from '../vm/accel.js';
 import { startMachine, type Machine } from '../vm/machine.js';
@@ -48,6 +49,7 @@ export async function runAttempt(sc: Scenario, dir: string, attempt: number): Pr
     outcome.harnessError ??= { reason: 'infra', message: `harness error: ${errorText(e)}` };
     rec.event('harness-error', { stack: (e as Error).stack });
   }
+  if (interrupted.aborted) outcome.harnessError = { reason: 'infra', message: errorText(interrupted.reason) };
   result.crashes = outcome.crashes as Crash[];
   Object.assign(result, decide(outcome, sc.expect));
   timings.totalMs = Date.now() - startedAt.getTime();

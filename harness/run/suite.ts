@@ -7,6 +7,7 @@ import { exitCodeFor, newRunId } from '../results/summary.js';
 import type { ScenarioResult, ScenarioSummary } from '../results/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { note } from '../util/progress.js';
+import { interrupted } from '../util/interrupt.js';
 import { runAttempt } from './attempt.js';
 
 export interface SuiteOptions {
@@ -38,6 +39,7 @@ export async function runSuite(scenarios: Scenario[], opts: SuiteOptions): Promi
   const summaries: ScenarioSummary[] = [];
   const names = new Map<string, number>();
   for (const sc of scenarios) {
+    if (interrupted.aborted) break;
     // Two scenarios with the same name in one run must not share a directory.
     const seen = names.get(sc.name) ?? 0;
     names.set(sc.name, seen + 1);
@@ -50,7 +52,7 @@ export async function runSuite(scenarios: Scenario[], opts: SuiteOptions): Promi
       const r = await runAttempt(sc, join(dir, sub), n);
       attempts.push(r);
       all.push(r);
-      if (r.verdict !== 'passed') break;
+      if (r.verdict !== 'passed' || interrupted.aborted) break;
     }
     const s = summarise(sc, attempts, dirs);
     summaries.push(s);

@@ -4,7 +4,7 @@ import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { krepro, qemuProcesses } from './helpers.js';
+import { krepro, qemuProcesses, results } from './helpers.js';
 
 t.test('malformed scenarios exit 2 with file:line:col, and nothing boots', async (t) => {
   const dir = t.testdir({ 'syntax.yaml': 'name: x\nsteps:\n  - run: [unclosed\n' });
@@ -56,4 +56,7 @@ t.test('SIGINT during boot leaves no QEMU process', async (t) => {
     }
     t.notOk(alive, `QEMU ${pid} is gone`);
   }
+  const res = (await results(dir)).get('interrupted');
+  t.equal(res?.verdict, 'error', 'the interrupted attempt is recorded as an error');
+  t.match(res?.message, /interrupted by SIGINT/);
 });

@@ -7,7 +7,7 @@ import { krepro, results, runDir } from './helpers.js';
 t.test('the smoke scenario passes and leaves its evidence', async (t) => {
   const dir = t.testdir();
   const r = await krepro(['run', 'scenarios/smoke/boot.yaml', '--results', dir]);
-  t.equal(r.exitCode, 0, r.all);
+  t.equal(r.exitCode, 0, 'exit code', { output: r.all });
   const res = (await results(dir)).get('smoke-boot')!;
   t.equal(res.verdict, 'passed', res.message);
   t.equal(res.steps.length, 1);
@@ -29,7 +29,7 @@ t.test('the smoke scenario passes and leaves its evidence', async (t) => {
 t.test('sysrq-c gives failed/crash from the console, mapped to its step, long before the step timeout', async (t) => {
   const dir = t.testdir();
   const r = await krepro(['run', 'test/e2e/scenarios/sysrq-crash.yaml', '--results', dir]);
-  t.equal(r.exitCode, 1, r.all);
+  t.equal(r.exitCode, 1, 'exit code', { output: r.all });
   const res = (await results(dir)).get('sysrq-crash')!;
   t.equal(res.verdict, 'failed');
   t.equal(res.reason, 'crash');
@@ -49,7 +49,7 @@ t.test('sysrq-c gives failed/crash from the console, mapped to its step, long be
 t.test('a step that never returns gives failed/hang with diagnostics', async (t) => {
   const dir = t.testdir();
   const r = await krepro(['run', 'test/e2e/scenarios/hang.yaml', '--results', dir]);
-  t.equal(r.exitCode, 1, r.all);
+  t.equal(r.exitCode, 1, 'exit code', { output: r.all });
   const res = (await results(dir)).get('step-hang')!;
   t.equal(res.verdict, 'failed');
   t.equal(res.reason, 'hang');

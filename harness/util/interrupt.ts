@@ -1,0 +1,25 @@
+// Ctrl-C and SIGTERM end a run cleanly: the VM is stopped (vm/reaper.ts), the
+// interrupted attempt is recorded as error/infra, no further attempt starts,
+// and krepro exits 128+signo.
+import { constants } from 'node:os';
+
+const controller = new AbortController();
+let received: NodeJS.Signals | undefined;
+
+/** Start listening for SIGINT/SIGTERM (the CLI calls this once). */
+export function watchInterrupts(): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      received ??= sig;
+      controller.abort(new Error(`interrupted by ${sig}`));
+    });
+  }
+}
+
+/** Aborted once krepro has been asked to stop. */
+export const interrupted: AbortSignal = controller.signal;
+
+/** The exit code an interrupted krepro must end with, if it was interrupted. */
+export function interruptExitCode(): number | undefined {
+  return received ? 128 + (constants.signals[received] ?? 0) : undefined;
+}
