@@ -9,8 +9,10 @@ const ADDRESS = /\b(?:0x)?[0-9a-f]*\d[0-9a-f]*\b/g;
 
 /** A pointer-sized hex value (zero-padded small constants like exitcode=0x0000000b stay). */
 function isAddress(h: string): boolean {
-  const digits = h.startsWith('0x') ? h.slice(2) : h;
-  return digits.length >= 8 && /^[0-9a-f]+$/.test(digits) && Number.parseInt(digits.slice(-12), 16) > 0xffff;
+  const prefixed = h.startsWith('0x');
+  const digits = prefixed ? h.slice(2) : h;
+  const long = prefixed ? digits.length >= 8 : digits.length >= 12 || (digits.length >= 8 && /[a-f]/.test(digits));
+  return long && /^[0-9a-f]+$/.test(digits) && Number.parseInt(digits.slice(-12), 16) > 0xffff;
 }
 
 /** Addresses out, offsets out, whitespace collapsed, length bounded. */
@@ -26,7 +28,7 @@ function clean(s: string): string {
 /** A free-text message cut to its first clause: "corrupt leaf: root=5 ..." -> "corrupt leaf". */
 function firstClause(s: string): string {
   const cut = s.search(/[:;,.=](?:\s|$)| \(/);
-  return clean(cut > 0 ? s.slice(0, cut) : s);
+  return clean(cut > 0 ? s.slice(0, cut) : s).replace(/(?<![\w.])\d+\b/g, 'N');
 }
 
 /** The title of a report of this kind. */
