@@ -5,9 +5,9 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile, mkdtemp } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheRoot } from './root.js';
-import { fileHash, withLock } from './cache.js';
+import { fileHash, hashOf, withLock } from './cache.js';
 import { note, task } from '../util/progress.js';
 
 const SUITE = 'bookworm';
@@ -175,7 +175,25 @@ export function requestName(req: string): string {
   return req.split(/[=/]/)[0]!;
 }
 
+// Resolving names to .deb URIs costs an apt-get run (~0.3 s) per call; the answer
+// only changes when the lists do, so remember it per lists-update stamp.
 async function printUris(pkgs: string[]): Promise<UriLine[]> {
+  const stamp = await stat(join(aptRoot(), 'state', 'updated')).catch(() => null);
+  const memo = stamp && join(aptRoot(), 'state', 'resolved', `${hashOf([stamp.mtimeMs, pkgs])}.json`);
+  if (memo) {
+    const hit = await readFile(memo, 'utf8').then((t) => JSON.parse(t) as UriLine[], () => undefined);
+    if (hit) return hit;
+  }
+  const uris = await resolveUris(pkgs);
+  if (memo) {
+    await mkdir(dirname(memo), { recursive: true });
+    await writeFile(`${memo}.${process.pid}.tmp`, JSON.stringify(uris));
+    await rename(`${memo}.${process.pid}.tmp`, memo);
+  }
+  return uris;
+}
+
+async function resolveUris(pkgs: string[]): Promise<UriLine[]> {
   try {
     return parsePrintUris(await apt('apt-get', ['download', '--print-uris', '-q', ...pkgs]));
   } catch (err) {

@@ -40,7 +40,7 @@ export function task(label: string, opts: { important?: boolean } = {}): Task {
     if (quiet) return;
     const line = `  ${label}${detail ? ` — ${detail}` : ''}: ${status} (${fmt(Date.now() - started)})`;
     if (tty) process.stderr.write(`\r\x1b[2K${line}\n`);
-    else if (opts.important || status !== 'done') process.stderr.write(`${line}\n`);
+    else if (opts.important) process.stderr.write(`${line}\n`);
   };
   if (tty && !quiet) {
     draw();
