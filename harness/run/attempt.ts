@@ -92,7 +92,11 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
     rec.event('crash-detected', why);
     stop.abort(new Error(`crash: ${why}`));
   };
-  consoleWatch.onCrash(onCrash);
+  consoleWatch.onCrash((kind) => {
+    // Tolerated kinds (e.g. I/O errors from a disk pulled on purpose) are recorded, not acted on.
+    if (sc.expect.allow.some((e) => e.kind && new RegExp(e.kind).test(kind))) rec.event('allowed-report', kind);
+    else onCrash(kind);
+  });
   try {
     const client = generateClientKey();
     const hostKey = generateHostKey();

@@ -103,11 +103,10 @@ export class ConsoleWatch {
   crashes(): Array<CrashReport & { step: number }> {
     if (this.partial) {
       // A report's last line may lack its newline when the VM stops.
-      this.detector.feed('\n');
       this.addLine(this.partial);
       this.partial = '';
     }
-    return this.detector.flush().map((r) => ({ ...r, step: this.stepAt(r.start) }));
+    return this.detector.flush(true).map((r) => ({ ...r, step: this.stepAt(r.start) }));
   }
 
   /** The last n console lines, for messages. */

@@ -71,6 +71,11 @@ export function enumOf<const E extends string>(values: readonly E[], expects?: s
   });
 }
 
+/** true or false. */
+export function bool(): Field<boolean> {
+  return leaf(['boolean'], 'true or false', { type: 'boolean' }, (v) => v as boolean);
+}
+
 /** An exit status 0-255, or `any`. */
 export function exitCode(): Field<number | 'any'> {
   return leaf(['number', 'string'], "an exit status 0-255 or 'any'",

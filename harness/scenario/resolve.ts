@@ -8,7 +8,7 @@ import { isMap, isScalar } from 'yaml';
 import type { Item, Out } from './fields.js';
 import type { Cx } from './problems.js';
 import type { diskSpec, expectSpec, kernelSpec, machineSpec } from './spec.js';
-import type { DiskBus, DiskSpec, Expectations, KernelSpec, MachineSpec, Position } from './types.js';
+import type { CrashExpectation, DiskBus, DiskSpec, Expectations, KernelSpec, MachineSpec, Position } from './types.js';
 
 const MiB = 2 ** 20;
 
@@ -88,12 +88,13 @@ export function resolveDisks(
   return { disks, known };
 }
 
+function crashPatterns(list: Array<{ kind?: string; title?: string }>): CrashExpectation[] {
+  return list.map((c) => ({
+    ...(c.kind !== undefined ? { kind: c.kind } : {}),
+    ...(c.title !== undefined ? { title: c.title } : {}),
+  }));
+}
+
 export function resolveExpect(e: Out<typeof expectSpec>): Expectations {
-  if (e.crashes === 'none') return { crashes: 'none' };
-  return {
-    crashes: e.crashes.map((c) => ({
-      ...(c.kind !== undefined ? { kind: c.kind } : {}),
-      ...(c.title !== undefined ? { title: c.title } : {}),
-    })),
-  };
+  return { crashes: e.crashes === 'none' ? 'none' : crashPatterns(e.crashes), allow: crashPatterns(e.allow) };
 }

@@ -4,7 +4,7 @@
 
 import { def, items, list, notYet, obj, opt, req, tagged, union } from './fields.js';
 import { imageField } from './image.js';
-import { anyMap, duration, enumOf, exitCode, int, regex, size, str, until } from './leaves.js';
+import { anyMap, bool, duration, enumOf, exitCode, int, regex, size, str, until } from './leaves.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 // Ids become QEMU device ids and (by default) disk serials: QEMU caps serials at 20 characters.
@@ -49,8 +49,19 @@ const runStep = obj({
 });
 
 const waitSpec = tagged({
-  job: obj({ job: req(jobName(), 'A job started by an earlier `background:` step.'), timeout: waitTimeout() }),
+  job: obj({
+    job: req(jobName(), 'A job started by an earlier `background:` step.'),
+    timeout: waitTimeout(),
+    progress: opt(command(), "No-progress watchdog: a command whose last line is a number (K/M/G/T allowed) that grows while the job works, e.g. bytes received."),
+    stall: opt(duration({ positive: true }), 'With `progress`: fail as a hang, with stuck-task stacks, when the number has not grown for this long.'),
+    every: opt(duration({ positive: true }), 'With `progress`: how often to run it (default 5s).'),
+  }),
   console: obj({ console: req(regex(), 'Regex a serial console line must match.'), timeout: waitTimeout() }),
+  jobs: obj({
+    jobs: req(items(jobName(), { expects: 'a list of job names' }), 'Background jobs started by earlier steps.'),
+    for: def(enumOf(['all', 'any'] as const), 'all', '`all`: until every job has ended; `any`: until one has (the others keep running).'),
+    timeout: waitTimeout(),
+  }),
   run: obj({
     run: req(command(), 'Command polled until its output satisfies `until`.'),
     until: req(until(), "'>= 100M' (last line of stdout as a number, K/M/G/T = binary) or '/regex/'."),
@@ -59,6 +70,44 @@ const waitSpec = tagged({
   }),
 }, 'wait');
 
+// Limits in bytes/s (sizes: 4M) and requests/s, as QMP block_set_io_throttle takes them.
+const throttleSpec = obj({
+  bps: opt(size(), 'Total bytes/s.'),
+  'bps-read': opt(size()),
+  'bps-write': opt(size()),
+  iops: opt(int({ min: 1 }), 'Total requests/s.'),
+  'iops-read': opt(int({ min: 1 })),
+  'iops-write': opt(int({ min: 1 })),
+}, { nonEmpty: true, expects: 'a mapping of limits (bps, bps-read, bps-write, iops, iops-read, iops-write)' });
+
+export const faultSpec = tagged({
+  disk: obj({
+    disk: req(diskId(), 'The disk (an id from `disks:`).'),
+    'io-error': opt(enumOf(['read', 'write', 'all'] as const), 'Fail reads, writes, or every request (also flush, discard) with an I/O error.'),
+    after: opt(int({ min: 0, max: 10_000 }), 'io-error: let this many matching requests through first (counted from this step).'),
+    errno: opt(int({ min: 1, max: 133 }), 'io-error: the error number QEMU returns (default 5, EIO; 28 = ENOSPC).'),
+    throttle: opt(throttleSpec, 'Slow the disk down (QMP block_set_io_throttle); kept across unplug/plug.'),
+    clear: opt(bool(), 'true: remove every fault on this disk (I/O errors and throttling).'),
+    for: opt(duration({ positive: true }), 'Undo the fault this long after the step (later steps run meanwhile); default: until cleared.'),
+  }),
+  machine: obj({
+    machine: req(enumOf(['pause'] as const), 'pause: stop the whole VM (QMP stop), then resume it (cont).'),
+    for: req(duration({ positive: true }), 'How long the VM stays stopped; the step lasts this long.'),
+  }),
+  link: obj({
+    link: req(enumOf(['down'] as const), 'down: the guest NIC loses its link (QMP set_link), then gets it back.'),
+    for: req(duration({ positive: true }), 'How long the link stays down; the step lasts this long.'),
+  }),
+}, 'fault');
+
+// A job of a parallel block: a command, or a mapping like a run step's.
+const parallelJob = union(command(), obj({
+  run: req(command(), 'Shell command run in the guest.'),
+  'expect-exit': opt(exitCode(), 'Expected exit status (default: expect.exit); `any` accepts every status.'),
+  timeout: opt(duration({ positive: true }), 'Fail as a hang if this job runs longer.'),
+  stdin: opt(str(), 'Text fed to the command on standard input.'),
+}));
+
 export const stepSpec = tagged({
   run: runStep,
   wait: obj({ wait: req(waitSpec, 'Wait for a background job, a console line, or a polled condition.') }),
@@ -66,6 +115,14 @@ export const stepSpec = tagged({
   unplug: obj({ unplug: req(diskId(), 'A usb disk to detach (QMP device_del, waits for DEVICE_DELETED).') }),
   plug: obj({ plug: req(diskId(), 'A usb disk to re-attach with the same properties.') }),
   qmp: obj({ qmp: req(obj({ execute: req(str(), 'QMP command name.'), arguments: opt(anyMap()) }), 'A raw QMP command.') }),
+  fault: obj({ fault: req(faultSpec, 'Inject a fault from QEMU: I/O errors or throttling on a disk, a paused VM, a downed link.') }),
+  parallel: obj({
+    parallel: req(obj({}, { extra: parallelJob, nonEmpty: true, expects: 'a mapping of job names to commands' }),
+      'Commands run at the same time, each a background job named by its key.'),
+    join: def(str({ pattern: ID, hint: 'all, first, or one of the job names', expects: 'all, first, or a job name' }), 'all',
+      '`all`: wait for every job; `first`: when one ends, stop the others; a job name: when it ends, stop the others.'),
+    timeout: waitTimeout(),
+  }),
 }, 'step');
 
 export const expectSpec = obj({
@@ -73,6 +130,11 @@ export const expectSpec = obj({
     union(enumOf(['none'] as const, 'none or a list of { kind, title }'), list(obj({ kind: opt(regex()), title: opt(regex()) }, { nonEmpty: true }), { expects: 'a list of { kind, title }' })),
     'none',
     '`none`: any crash fails the run. A list of { kind, title } regexes: each must appear.',
+  ),
+  allow: def(
+    list(obj({ kind: opt(regex()), title: opt(regex()) }, { nonEmpty: true }), { expects: 'a list of { kind, title }' }),
+    [],
+    'Crash reports tolerated: recorded, but they neither fail nor stop the run (e.g. I/O errors from a disk the scenario pulls on purpose).',
   ),
   exit: def(exitCode(), 0, 'Default expected exit status of run steps.'),
 });

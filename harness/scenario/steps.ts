@@ -94,7 +94,16 @@ export function resolveSteps(
           } else {
             job.waited = index;
           }
-          steps.push({ ...common, label: label('wait', `job ${name}`), job: name });
+          const { progress, stall, every } = w.value;
+          if ((progress === undefined) !== (stall === undefined)) {
+            cx.reportAt(progress === undefined ? w.value.$at.stall! : w.value.$at.progress!, 'wait: `progress` and `stall` go together (the watchdog needs both)');
+          } else if (every !== undefined && progress === undefined) {
+            cx.reportAt(w.value.$at.every!, 'wait: `every` on a job wait needs `progress` (it is the watchdog poll interval)');
+          }
+          steps.push({
+            ...common, label: label('wait', `job ${name}${progress !== undefined ? ' (watchdog)' : ''}`), job: name,
+            ...(progress !== undefined && stall !== undefined ? { progress, stallMs: stall, everyMs: every ?? 5000 } : {}),
+          });
         } else if (w.tag === 'console') {
           steps.push({ ...common, label: label('wait', `console /${w.value.console}/`), console: w.value.console });
         } else {

@@ -64,11 +64,17 @@ export type UntilCondition =
 export interface WaitStep extends StepBase {
   kind: 'wait';
   job?: string;
+  /** Several background jobs: for 'all' of them to end, or for 'any' one. */
+  jobs?: string[];
+  waitFor?: 'all' | 'any';
   console?: string;
   run?: string;
   until?: UntilCondition;
   everyMs: number;
   timeoutMs: number;
+  /** job waits only: the no-progress watchdog's command and how long its number may stay flat. */
+  progress?: string;
+  stallMs?: number;
 }
 
 export interface SleepStep extends StepBase {
@@ -87,7 +93,49 @@ export interface QmpStep extends StepBase {
   arguments?: Record<string, unknown>;
 }
 
-export type Step = RunStep | WaitStep | SleepStep | PlugStep | QmpStep;
+/** Block I/O limits in QMP block_set_io_throttle's terms (bytes/s and requests/s; 0 = unlimited). */
+export interface ThrottleLimits {
+  bps: number;
+  bps_rd: number;
+  bps_wr: number;
+  iops: number;
+  iops_rd: number;
+  iops_wr: number;
+}
+
+export type IoErrorType = 'read' | 'write' | 'all';
+
+/** What a `fault:` step does; `forMs` undoes it after that long (see run/steps/fault.ts). */
+export type Fault =
+  | { kind: 'io-error'; disk: string; io: IoErrorType; after: number; errno: number; forMs?: number }
+  | { kind: 'throttle'; disk: string; limits: ThrottleLimits; forMs?: number }
+  | { kind: 'clear'; disk: string }
+  | { kind: 'pause'; forMs: number }
+  | { kind: 'link-down'; forMs: number };
+
+export interface FaultStep extends StepBase {
+  kind: 'fault';
+  fault: Fault;
+}
+
+/** One command of a `parallel:` block, run as a background job named `name`. */
+export interface ParallelJob {
+  name: string;
+  command: string;
+  expectExit: number | 'any';
+  timeoutMs?: number;
+  stdin?: string;
+}
+
+export interface ParallelStep extends StepBase {
+  kind: 'parallel';
+  jobs: ParallelJob[];
+  /** 'all': wait for every job; 'first': the first to end stops the others; a job name: that one does. */
+  join: 'all' | 'first' | { job: string };
+  timeoutMs: number;
+}
+
+export type Step = RunStep | WaitStep | SleepStep | PlugStep | QmpStep | FaultStep | ParallelStep;
 
 export interface CrashExpectation {
   kind?: string;
@@ -97,6 +145,8 @@ export interface CrashExpectation {
 export interface Expectations {
   /** 'none' = any crash fails the run; a list = these must appear (others still fail). */
   crashes: 'none' | CrashExpectation[];
+  /** Crashes tolerated: recorded, neither failing nor stopping the run. */
+  allow: CrashExpectation[];
 }
 
 export interface Scenario {

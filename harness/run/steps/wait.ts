@@ -2,6 +2,7 @@
 import type { UntilCondition, WaitStep } from '../../scenario/types.js';
 import { closeStream } from '../recorder.js';
 import { judgeExec, type RunContext, type StepImpl, type StepOutcome } from '../context.js';
+import { lastNumber, StallWatch } from '../watchdog.js';
 
 const SIZE = /^\s*(-?\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i;
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -40,21 +41,58 @@ async function waitJob(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
   const job = ctx.jobs.get(step.job!);
   if (!job) return { status: 'failed', message: `no background job named ${step.job}` };
   const t = timeoutSignal(ctx, step.timeoutMs);
+  const watch = step.progress ? watchProgress(ctx, step, t.signal) : undefined;
   try {
     const r = await Promise.race([
       job.result,
       new Promise<null>((resolve) => t.signal.addEventListener('abort', () => resolve(null), { once: true })),
+      ...(watch ? [watch.stalled] : []),
     ]);
+    if (typeof r === 'string') return { status: 'timeout', output: watch!.path, message: `job ${job.name}: ${r}` };
     if (r === null) {
       return t.timedOut()
-        ? { status: 'timeout', message: `job ${job.name} still running after ${step.timeoutMs / 1000}s` }
+        ? { status: 'timeout', output: watch?.path, message: `job ${job.name} still running after ${step.timeoutMs / 1000}s` }
         : { status: 'interrupted' };
     }
     const o = judgeExec(r, job.step.expectExit, `job ${job.name}`);
     return { ...o, message: o.message && `job ${job.name} (step ${job.step.index}) ${o.message}` };
   } finally {
+    watch?.stop();
     t.clear();
   }
+}
+
+/**
+ * Poll the job's progress command every `every`; `stalled` resolves with a message when its number
+ * has not grown for `stall`. Each poll is bounded, so a progress command stuck in D state cannot stall the watchdog.
+ */
+function watchProgress(ctx: RunContext, step: WaitStep, signal: AbortSignal): { stalled: Promise<string>; stop: () => void; path: string } {
+  const { path, stream } = ctx.rec.output(step.index, 'progress');
+  const stallMs = step.stallMs!;
+  const watch = new StallWatch(stallMs, Date.now());
+  let stopped = false;
+  const stalled = (async (): Promise<string> => {
+    try {
+      while (!stopped && !signal.aborted) {
+        const r = await ctx.guest.exec(step.progress!, { timeoutMs: Math.max(step.everyMs, Math.min(stallMs / 2, 30_000)), signal });
+        if (stopped || r.aborted) break;
+        const value = r.code === 0 ? lastNumber(r.stdout) : undefined;
+        const state = watch.observe(value, Date.now());
+        const why = r.timedOut ? 'poll timed out' : r.lost ? 'SSH lost' : r.code !== 0 ? `exit ${r.code}` : r.stdout.trim().split('\n').pop();
+        stream.write(`[${(ctx.rec.now() / 1000).toFixed(1)}s] ${why} → ${state} (max ${watch.value ?? 'none'})\n`);
+        if (state === 'stalled') {
+          ctx.rec.event('watchdog-stall', { step: step.index, value: watch.value });
+          return `no progress for ${Math.round(watch.flatFor(Date.now()) / 1000)}s (\`${step.progress}\` stuck at ${watch.value ?? 'no number'})`;
+        }
+        if (r.lost) break;
+        await new Promise((res) => setTimeout(res, step.everyMs));
+      }
+    } finally {
+      await closeStream(stream);
+    }
+    return new Promise<string>(() => {}); // stopped: never settles, the race is decided elsewhere
+  })();
+  return { stalled, stop: () => { stopped = true; }, path };
 }
 
 async function waitConsole(ctx: RunContext, step: WaitStep, from: number): Promise<StepOutcome> {

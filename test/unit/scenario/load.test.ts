@@ -49,7 +49,7 @@ t.test('the DESIGN.md example resolves completely', async (t) => {
       { index: 7, pos: at(file, 22, 5), kind: 'run', expectExit: 0, label: 'run: zpool clear stick', command: 'zpool clear stick' },
       { index: 8, pos: at(file, 23, 5), kind: 'wait', everyMs: 2000, timeoutMs: 20 * 60_000, label: 'wait: job send', job: 'send' },
     ],
-    expect: { crashes: 'none' },
+    expect: { crashes: 'none', allow: [] },
     repeat: 1,
   });
 });
@@ -61,7 +61,7 @@ t.test('defaults fill everything a minimal scenario leaves out', async (t) => {
   t.same(sc.kernel, { kind: 'debian', abi: '6.1.0-56-amd64', pos: at(file, 2, 1) }, 'defaulted parts point at the top mapping');
   t.same(sc.image, { name: 'base', recipe: path.join(imagesDir, 'base.yaml'), params: {}, pos: at(file, 2, 1) }, 'defaulted parts point at the top mapping');
   t.same(sc.machine, { memoryMiB: 1024, cpus: 2, accel: 'auto' });
-  t.same([sc.cmdline, sc.disks, sc.expect, sc.repeat], [[], [], { crashes: 'none' }, 1]);
+  t.same([sc.cmdline, sc.disks, sc.expect, sc.repeat], [[], [], { crashes: 'none', allow: [] }, 1]);
   t.equal(sc.timeoutMs, 30 * 60_000);
   t.equal(sc.bootTimeoutMs, 5 * 60_000);
   t.equal(sc.description, undefined);
@@ -89,7 +89,7 @@ t.test('every step kind and option', async (t) => {
   t.equal(sc.machine.memoryMiB, 1536);
   t.same(sc.cmdline, ['spl.spl_panic_halt=1', 'dyndbg="file zio.c +p"']);
   t.same(sc.disks.map((d) => [d.id, d.serial, d.bus, d.sizeBytes]), [['stick', 'STICK-01', 'usb', 512 * MiB], ['scratch', 'scratch', 'virtio', 1024 * MiB]]);
-  t.same(sc.expect, { crashes: [{ kind: 'BUG', title: 'kernel BUG at fs/btrfs/ctree\\.c' }, { title: 'parent transid verify failed' }] });
+  t.same(sc.expect, { crashes: [{ kind: 'BUG', title: 'kernel BUG at fs/btrfs/ctree\\.c' }, { title: 'parent transid verify failed' }], allow: [] });
   t.equal(sc.repeat, 5);
   const [plain, stdin, multi, bg, consoleWait, regexWait, cmpWait, unplug, sleep, plug, qmp, qmpBare, waitBalance, waitSend] = sc.steps;
   t.same(plain, { index: 1, pos: at(file, 12, 5), kind: 'run', label: 'run: true', command: 'true', expectExit: 0 }, '`run: true` is the command true');
