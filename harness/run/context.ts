@@ -13,6 +13,10 @@ export interface Job {
   step: RunStep;
   result: Promise<ExecResult>;
   done?: ExecResult;
+  /** Relative path of its output file (steps/NN-run-NAME.out). */
+  output?: string;
+  /** Ended by the harness (a parallel block's join policy), not by itself. */
+  stopped?: boolean;
 }
 
 export interface RunContext {

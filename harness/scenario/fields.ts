@@ -131,7 +131,8 @@ export function obj<P extends Props>(
       const out = value as Record<string, unknown>;
       let ok = true;
       if (opts.nonEmpty && map.items.length === 0) {
-        cx.reportPlain(map, `needs at least one of: ${Object.keys(props).join(', ')}`);
+        const keys = Object.keys(props);
+        cx.reportPlain(map, keys.length ? `needs at least one of: ${keys.join(', ')}` : `needs at least one entry (${self.expects})`);
         ok = false;
       }
       const seen = new Set<string>();

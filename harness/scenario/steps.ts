@@ -4,7 +4,9 @@
 
 import { isMap, isScalar, type Node as YamlNode } from 'yaml';
 import { formatDuration } from './duration.js';
+import { describeFault, resolveFault } from './fault.js';
 import type { Item, Out } from './fields.js';
+import { checkWaitJobs, resolveParallel } from './parallel.js';
 import type { Cx } from './problems.js';
 import type { KnownDisks } from './resolve.js';
 import type { stepSpec } from './spec.js';
@@ -104,6 +106,9 @@ export function resolveSteps(
             ...common, label: label('wait', `job ${name}${progress !== undefined ? ' (watchdog)' : ''}`), job: name,
             ...(progress !== undefined && stall !== undefined ? { progress, stallMs: stall, everyMs: every ?? 5000 } : {}),
           });
+        } else if (w.tag === 'jobs') {
+          const names = checkWaitJobs(w.value.jobs, w.value.for, index, jobs, cx);
+          steps.push({ ...common, label: label('wait', `${w.value.for} of ${names.join(', ')}`), jobs: names, waitFor: w.value.for });
         } else if (w.tag === 'console') {
           steps.push({ ...common, label: label('wait', `console /${w.value.console}/`), console: w.value.console });
         } else {
@@ -131,6 +136,23 @@ export function resolveSteps(
           else unplugged.delete(id);
         }
         steps.push({ ...base, kind: verb, label: label(verb, id), disk: id });
+        return;
+      }
+      case 'fault': {
+        const fault = resolveFault(s.value.fault, disks, cx);
+        if (fault) steps.push({ ...base, kind: 'fault', label: label('fault', describeFault(fault)), fault });
+        return;
+      }
+      case 'parallel': {
+        const v = s.value;
+        const r = resolveParallel(v, index, jobs, defaults.exit, cx);
+        if (r) {
+          const join = typeof r.join === 'string' ? r.join : `${r.join.job} ends`;
+          steps.push({
+            ...base, kind: 'parallel', label: label('parallel', `${r.jobs.map((j) => j.name).join(' + ')} (join: ${join})`),
+            ...r, timeoutMs: v.timeout ?? defaults.timeoutMs,
+          });
+        }
         return;
       }
       case 'qmp': {

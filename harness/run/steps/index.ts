@@ -1,6 +1,8 @@
 // Step kind → implementation. Adding a step kind means adding a row here and a file beside it.
 import type { Step } from '../../scenario/types.js';
 import type { RunContext, StepOutcome } from '../context.js';
+import { faultStep } from './fault.js';
+import { parallelStep } from './parallel.js';
 import { plugStep } from './plug.js';
 import { qmpStep } from './qmp.js';
 import { runStep } from './run.js';
@@ -16,5 +18,7 @@ export function executeStep(ctx: RunContext, step: Step, consoleFrom: number): P
     case 'unplug':
     case 'plug': return plugStep(ctx, step, consoleFrom);
     case 'qmp': return qmpStep(ctx, step, consoleFrom);
+    case 'fault': return faultStep(ctx, step, consoleFrom);
+    case 'parallel': return parallelStep(ctx, step, consoleFrom);
   }
 }

@@ -2,6 +2,7 @@
 import type { PlugStep } from '../../scenario/types.js';
 import { usbDeviceProps } from '../../vm/argv.js';
 import type { StepImpl } from '../context.js';
+import { reapplyAfterPlug } from '../faults.js';
 
 const DELETE_TIMEOUT = 30_000;
 
@@ -18,6 +19,7 @@ export const plugStep: StepImpl<PlugStep> = async (ctx, step) => {
   } else {
     await qmp.execute('device_add', usbDeviceProps(disk));
     ctx.rec.event('plugged', { disk: disk.id });
+    await reapplyAfterPlug(ctx, disk);
   }
   return { status: 'ok' };
 };

@@ -2,9 +2,14 @@
 import type { RunStep } from '../../scenario/types.js';
 import { closeStream } from '../recorder.js';
 import { judgeExec, type StepImpl } from '../context.js';
+import { startJob } from '../jobs.js';
 
 export const runStep: StepImpl<RunStep> = async (ctx, step) => {
-  const { path, stream } = ctx.rec.output(step.index, step.background ? `run-${step.background}` : 'run');
+  if (step.background) {
+    const job = startJob(ctx, step, step.background);
+    return { status: 'ok', output: job.output, job: step.background };
+  }
+  const { path, stream } = ctx.rec.output(step.index, 'run');
   const exec = ctx.guest.exec(step.command, {
     stdin: step.stdin,
     timeoutMs: step.timeoutMs,
@@ -16,14 +21,5 @@ export const runStep: StepImpl<RunStep> = async (ctx, step) => {
     await closeStream(stream);
     return r;
   });
-  if (step.background) {
-    const job = { name: step.background, step, result };
-    void result.then((r) => {
-      Object.assign(job, { done: r });
-      ctx.rec.event('job-exit', { job: step.background, code: r.code, timedOut: r.timedOut });
-    });
-    ctx.jobs.set(step.background, job);
-    return { status: 'ok', output: path, job: step.background };
-  }
   return { ...judgeExec(await result, step.expectExit, 'command'), output: path };
 };

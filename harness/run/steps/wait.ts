@@ -2,6 +2,7 @@
 import type { UntilCondition, WaitStep } from '../../scenario/types.js';
 import { closeStream } from '../recorder.js';
 import { judgeExec, type RunContext, type StepImpl, type StepOutcome } from '../context.js';
+import { waitJobsStep } from './wait-jobs.js';
 import { lastNumber, StallWatch } from '../watchdog.js';
 
 const SIZE = /^\s*(-?\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i;
@@ -136,6 +137,7 @@ async function waitPoll(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
 }
 
 export const waitStep: StepImpl<WaitStep> = (ctx, step, consoleFrom) => {
+  if (step.jobs) return waitJobsStep(ctx, step, consoleFrom);
   if (step.job) return waitJob(ctx, step);
   if (step.console) return waitConsole(ctx, step, consoleFrom);
   return waitPoll(ctx, step);

@@ -1,0 +1,34 @@
+// `wait: { jobs: [a, b], for: all|any }` — several background jobs at once.
+import type { WaitStep } from '../../scenario/types.js';
+import type { Job, StepImpl } from '../context.js';
+import { firstToEnd, judgeJob, summarize } from '../jobs.js';
+
+export const waitJobsStep: StepImpl<WaitStep> = async (ctx, step) => {
+  const jobs: Job[] = [];
+  for (const name of step.jobs ?? []) {
+    const job = ctx.jobs.get(name);
+    if (!job) return { status: 'failed', message: `no background job named ${name}` };
+    jobs.push(job);
+  }
+  const timer = AbortSignal.timeout(step.timeoutMs);
+  const signal = AbortSignal.any([ctx.signal, timer]);
+  const pending = new Set(jobs);
+  for (;;) {
+    const ended = [...pending].filter((j) => j.done);
+    for (const j of ended) {
+      pending.delete(j);
+      // A job that failed fails the wait at once, whether waiting for all or any.
+      const o = judgeJob(j, j.done!);
+      if (o.status !== 'ok') return o;
+    }
+    if (pending.size === 0 || (step.waitFor === 'any' && ended.length > 0)) {
+      return { status: 'ok', message: summarize(jobs) };
+    }
+    // startJob's handler, registered first, has set job.done by the time this resolves.
+    if (!(await firstToEnd([...pending], signal))) {
+      return timer.aborted && !ctx.signal.aborted
+        ? { status: 'timeout', message: `${summarize(jobs)} after ${step.timeoutMs / 1000}s` }
+        : { status: 'interrupted' };
+    }
+  }
+};
