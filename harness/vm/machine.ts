@@ -29,6 +29,8 @@ export interface StartOptions {
   qmpTimeoutMs?: number;
   /** Tries with a fresh SSH port when none was given and hostfwd collides (default 5). */
   portAttempts?: number;
+  /** Where candidate SSH ports come from (default freePort). */
+  pickPort?: () => Promise<number>;
   onConsole?: (chunk: Buffer) => void;
   onExit?(code: number | null, signal: string | null): void;
 }
@@ -104,7 +106,7 @@ export class Machine implements AsyncDisposable {
   static async start(cfg: StartConfig, opts: StartOptions): Promise<Machine> {
     const attempts = cfg.sshHostPort === undefined ? (opts.portAttempts ?? 5) : 1;
     for (let i = 1; ; i++) {
-      const port = cfg.sshHostPort ?? (await freePort());
+      const port = cfg.sshHostPort ?? (await (opts.pickPort ?? freePort)());
       try {
         return await Machine.startOnce({ ...cfg, sshHostPort: port }, opts);
       } catch (e) {

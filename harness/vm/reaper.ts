@@ -58,7 +58,21 @@ async function onSignal(sig: (typeof SIGNALS)[number]): Promise<void> {
   stopping = false;
   // Our listener replaced node's default "die on signal"; restore that unless
   // the application registered its own handler and will exit by itself.
-  if (process.listenerCount(sig) <= 1) process.exit(128 + (constants.signals[sig] ?? 0));
+  if (otherSignalHandlers(sig) === 0) process.exit(128 + (constants.signals[sig] ?? 0));
+}
+
+/** Listeners for `sig` besides ours and signal-exit's (used by execa, tap), which defer to everyone else. */
+function otherSignalHandlers(sig: NodeJS.Signals): number {
+  // signal-exit publishes how many of its instances are loaded (one listener
+  // each: v4 on a global symbol, v3 on process); it only re-raises when it is
+  // alone, so counting it as a handler would leave nobody exiting.
+  const count = (o: unknown): number => {
+    const c = (o as { count?: unknown } | undefined)?.count;
+    return typeof c === 'number' ? c : 0;
+  };
+  const g = globalThis as Record<symbol, unknown>;
+  const signalExit = count(g[Symbol.for('signal-exit emitter')]) + count((process as unknown as Record<string, unknown>).__signal_exit_emitter__);
+  return process.listenerCount(sig) - 1 - signalExit;
 }
 
 function install(): void {

@@ -2,7 +2,7 @@
 // start failures, port collisions and the reaper. Each test checks that no
 // QEMU it started survives.
 import t, { type Test } from 'tap';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -167,8 +167,8 @@ t.test('an SSH port in use: fixed port fails clearly, chosen port is re-picked',
   t.same(qemuProcessesWith(dir), []);
 });
 
-/** Run a node child that starts a Machine, prints its pid, then is handled by `act`. */
-async function childWithMachine(t: Test, dir: string, tail: string): Promise<{ qemuPid: number; code: number | null; signal: string | null; child: ReturnType<typeof spawn> }> {
+/** Run a node child that starts a Machine and then runs `tail`; resolves once QEMU is up. */
+async function childWithMachine(dir: string, tail: string): Promise<{ qemuPid: number; child: ChildProcess; exit: Promise<[number | null, string | null]> }> {
   const tsImport = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
   const script = `
     const { Machine } = await import(${JSON.stringify(new URL('../../harness/vm/machine.js', import.meta.url).href)});
@@ -176,6 +176,7 @@ async function childWithMachine(t: Test, dir: string, tail: string): Promise<{ q
     console.log('QEMU ' + m.pid);
     ${tail}`;
   const child = spawn(process.execPath, [...tsImport, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exit = new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -187,8 +188,7 @@ async function childWithMachine(t: Test, dir: string, tail: string): Promise<{ q
     });
     child.once('exit', () => reject(new Error(`child exited early: ${err}`)));
   });
-  const done = new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
-  return { qemuPid, child, ...(await Promise.race([done.then(([code, signal]) => ({ code, signal })), Promise.resolve({ code: null, signal: null })])) };
+  return { qemuPid, child, exit };
 }
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
@@ -199,9 +199,8 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
 
 t.test('reaper: SIGINT to the harness stops QEMU and exits 130', async (t) => {
   const dir = workDir(t);
-  const { qemuPid, child } = await childWithMachine(t, dir, 'setInterval(() => {}, 1000);');
+  const { qemuPid, child, exit } = await childWithMachine(dir, 'setInterval(() => {}, 1000);');
   t.ok(alive(qemuPid));
-  const exit = new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
   child.kill('SIGINT');
   t.same(await exit, [130, null]);
   t.ok(await waitGone(qemuPid, 5000), 'QEMU is gone');
@@ -210,16 +209,17 @@ t.test('reaper: SIGINT to the harness stops QEMU and exits 130', async (t) => {
 
 t.test('reaper: an uncaught exception still kills QEMU', async (t) => {
   const dir = workDir(t);
-  const { qemuPid, child } = await childWithMachine(t, dir, "setTimeout(() => { throw new Error('boom'); }, 100);");
-  const [code] = await new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+  const { qemuPid, exit } = await childWithMachine(dir, "setTimeout(() => { throw new Error('boom'); }, 100);");
+  const [code] = await exit;
   t.equal(code, 1, 'node still crashes as usual');
   t.ok(await waitGone(qemuPid, 5000), 'QEMU is gone');
 });
 
 t.test('pdeathsig: QEMU dies even when node is SIGKILLed', async (t) => {
   const dir = workDir(t);
-  const { qemuPid, child } = await childWithMachine(t, dir, 'setInterval(() => {}, 1000);');
+  const { qemuPid, child, exit } = await childWithMachine(dir, 'setInterval(() => {}, 1000);');
   child.kill('SIGKILL');
+  t.same(await exit, [null, 'SIGKILL']);
   t.ok(await waitGone(qemuPid, 5000), 'QEMU is gone');
   t.same(qemuProcessesWith(dir), []);
 });
