@@ -23,7 +23,7 @@ export interface StartOptions {
   qmpLog: string;
   /** QEMU's stderr is appended here too (it is always kept in memory for stderrTail()). */
   stderrLog?: string;
-  /** A private (0700) directory for the QMP socket; default: a fresh temp dir removed on stop. */
+  /** A private (0700) directory for the QMP socket when cfg.qmpSocket is not given; default: a fresh temp dir removed on stop. */
   privateDir?: string;
   /** How long to wait for QMP to answer after spawning (default 30 s). */
   qmpTimeoutMs?: number;
@@ -116,19 +116,26 @@ export class Machine implements AsyncDisposable {
   }
 
   private static async startOnce(cfg: StartConfig & { sshHostPort: number }, opts: StartOptions): Promise<Machine> {
+    // The socket goes where the caller put it, else in its private dir, else
+    // in a 0700 temp dir of our own that stop() removes.
     let ownedDir: string | undefined;
-    let dir = opts.privateDir;
-    if (!dir) {
-      dir = ownedDir = await mkdtemp(join(tmpdir(), 'krepro-vm-'));
-      await chmod(dir, 0o700);
+    let qmpSocket = cfg.qmpSocket ?? (opts.privateDir && join(opts.privateDir, 'qmp.sock'));
+    if (!qmpSocket) {
+      ownedDir = await mkdtemp(join(tmpdir(), 'krepro-vm-'));
+      await chmod(ownedDir, 0o700);
+      qmpSocket = join(ownedDir, 'qmp.sock');
     }
-    const full: VmConfig = { ...cfg, qmpSocket: cfg.qmpSocket ?? join(dir, 'qmp.sock') };
-    const argv = buildArgv(full);
-    const child = spawnQemu(full.qemu, argv);
-    const spawnErr = await spawned(child);
-    if (spawnErr) {
+    const full: VmConfig = { ...cfg, qmpSocket };
+    let argv: string[] = [];
+    let child: ChildProcess;
+    try {
+      argv = buildArgv(full);
+      child = spawnQemu(full.qemu, argv);
+      const spawnErr = await spawned(child);
+      if (spawnErr) throw new QemuStartError(`could not run ${full.qemu}: ${spawnErr.message}`, argv, '', false);
+    } catch (e) {
       if (ownedDir) await rm(ownedDir, { recursive: true, force: true });
-      throw new QemuStartError(`could not run ${full.qemu}: ${spawnErr.message}`, argv, '', false);
+      throw e;
     }
     child.on('error', () => {}); // later errors (e.g. kill on a dead pid) surface via 'exit'
     const m = new Machine(

@@ -167,6 +167,16 @@ t.test('an SSH port in use: fixed port fails clearly, chosen port is re-picked',
   t.same(qemuProcessesWith(dir), []);
 });
 
+t.test("a caller's private dir holds the socket; stop removes the socket, not the dir", async (t) => {
+  const dir = workDir(t);
+  const m = await Machine.start(config(dir), { ...logs(dir), privateDir: dir });
+  t.equal(m.cfg.qmpSocket, join(dir, 'qmp.sock'));
+  t.ok(existsSync(m.cfg.qmpSocket));
+  await m.stop();
+  t.notOk(existsSync(m.cfg.qmpSocket));
+  t.ok(existsSync(dir));
+});
+
 /** Run a node child that starts a Machine and then runs `tail`; resolves once QEMU is up. */
 async function childWithMachine(dir: string, tail: string): Promise<{ qemuPid: number; child: ChildProcess; exit: Promise<[number | null, string | null]> }> {
   const tsImport = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
