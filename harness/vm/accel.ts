@@ -49,7 +49,7 @@ export async function resolveAccel(want: 'auto' | 'kvm' | 'tcg', qemu: string, d
   }
   if (verdict.works) return { accel: 'kvm', reason: verdict.why };
   if (want === 'kvm') {
-    throw new Error(`KVM was requested (machine.accel: kvm) but does not work on this host: ${verdict.why}. Use accel: auto or tcg.`);
+    throw new Error(`KVM was requested (machine.accel: kvm) but does not work on this host: ${verdict.why.replace(/\.$/, '')}. Use accel: auto or tcg.`);
   }
   if (!fallbackNoted) {
     fallbackNoted = true;

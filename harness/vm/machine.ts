@@ -181,10 +181,12 @@ export class Machine implements AsyncDisposable {
     return this.cfg.sshHostPort;
   }
 
+  /** QEMU's pid (setpriv execs into QEMU, so this is QEMU itself). */
   get pid(): number {
     return this.child.pid!;
   }
 
+  /** True once the QEMU process has exited. */
   get exited(): boolean {
     return this.exitState !== undefined;
   }

@@ -168,6 +168,7 @@ export class QmpClient extends EventEmitter {
     return this.backlog;
   }
 
+  /** True once the connection is gone (QEMU exited or close() was called). */
   get closed(): boolean {
     return this.closedFlag;
   }

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { PROBE_MARKER, probeBootSector, runProbe } from '../../../harness/vm/probe.js';
+import { liveCount } from '../../../harness/vm/reaper.js';
 
 t.test('the boot sector is a valid 512-byte MBR carrying the marker', async (t) => {
   const s = probeBootSector();
@@ -21,4 +22,11 @@ t.test('a missing QEMU binary is a failed probe, not a crash', async (t) => {
   const r = await runProbe('/nonexistent/qemu-system-x86_64', 'tcg', 5000);
   t.notOk(r.ok);
   t.match(r.detail, /qemu|No such file|ENOENT|exit code/i);
+});
+
+t.test('a probe that overruns its deadline is killed (the hung-KVM case)', async (t) => {
+  const r = await runProbe('qemu-system-x86_64', 'tcg', 1);
+  t.notOk(r.ok);
+  t.match(r.detail, /no marker within 1 ms/);
+  t.equal(liveCount(), 0, 'the reaper no longer tracks it: it was killed and reaped');
 });
