@@ -7,15 +7,27 @@ import { judgeExec, type Job, type RunContext, type StepOutcome } from './contex
 
 const STOP_GRACE_MS = 5000;
 
-// dropbear starts each command in its own session, so the shell's pid is also
-// its process group: killing -PGID reaches every process of the job (pipes,
-// loops), unless one of them made a session of its own.
+// Every command of one SSH connection shares dropbear's session and process
+// group, so a job gets its own: `exec setsid` keeps the pid (the shell is not a
+// group leader, so setsid does not fork) and makes it the leader of a new
+// group. Killing -PID then reaches every process of the job (pipes, loops)
+// and nothing else, unless one of them made a session of its own.
 const pidFile = (name: string): string => `/tmp/.krepro-job-${name}.pid`;
+
+/** Quote for a POSIX shell: 'it'\''s'. */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+/** The command line that runs `command` as a stoppable job. */
+export function jobCommand(name: string, command: string): string {
+  return `echo $$ >${pidFile(name)}; exec setsid sh -c ${shellQuote(command)}`;
+}
 
 /** Start `step.command` as background job `name`; its output goes to steps/NN-run-NAME.out. */
 export function startJob(ctx: RunContext, step: RunStep, name: string): Job {
   const { path, stream } = ctx.rec.output(step.index, `run-${name}`);
-  const result = ctx.guest.exec(`echo $$ >${pidFile(name)}; ${step.command}`, {
+  const result = ctx.guest.exec(jobCommand(name, step.command), {
     stdin: step.stdin,
     timeoutMs: step.timeoutMs,
     signal: ctx.signal,
@@ -47,7 +59,7 @@ export async function stopJob(ctx: RunContext, job: Job): Promise<boolean> {
   if (job.done) return true;
   job.stopped = true;
   for (const sig of ['TERM', 'KILL']) {
-    const r = await ctx.guest.exec(`kill -${sig} -- -$(cat ${pidFile(job.name)}) 2>/dev/null; true`, { timeoutMs: 15_000, signal: ctx.signal });
+    const r = await ctx.guest.exec(`kill -${sig} -$(cat ${pidFile(job.name)}) 2>/dev/null; true`, { timeoutMs: 15_000, signal: ctx.signal });
     if (r.lost || r.aborted) return false;
     const ended = await Promise.race([job.result.then(() => true), delay(STOP_GRACE_MS, ctx.signal).then(() => false)]);
     if (ended) {
