@@ -47,11 +47,11 @@ async function run(argv: string[]): Promise<number> {
 
 async function doctor(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { install: { type: 'boolean', default: false } } });
-  let missing = await missingTools();
+  let missing = await missingTools({ all: true });
   for (const m of missing) process.stdout.write(`missing  ${m.tool} (${m.why}) — package ${m.pkg}\n`);
   if (missing.length && values.install) {
     await installPackages([...new Set(missing.map((m) => m.pkg))], (s) => process.stdout.write(`${s}\n`));
-    missing = await missingTools();
+    missing = await missingTools({ all: true });
   }
   if (missing.length) {
     process.stdout.write(`${missingToolsMessage(missing)}\n`);

@@ -12,12 +12,13 @@ import { cached, hashOf } from './cache.js';
 import { newcArchive, packTree, S_IFDIR, S_IFREG } from './cpio.js';
 import { missingLibraries } from './elf.js';
 import type { KernelArtifact } from './kernel.js';
-import { moduleClosure, readModuleIndex } from './modules.js';
+import { runBuilders, type BuildHookResult } from './builders.js';
+import { mergeModules, moduleClosure, readModuleIndex } from './modules.js';
 import { globRegex, loadRecipe, type Recipe } from './recipe.js';
 import { task } from '../util/progress.js';
 
 export interface ImageArtifact {
-  /** gzip'd newc cpio */
+  /** newc cpio (uncompressed base; the per-run secrets archive is appended) */
   initrd: string;
   hash: string;
   name: string;
@@ -48,7 +49,9 @@ async function filesDigest(dirs: string[]): Promise<string[][]> {
 /** Build (or find in the cache) the initramfs for a recipe and kernel. */
 export async function buildImage(spec: ImageSpec, kernel: KernelArtifact): Promise<ImageArtifact> {
   const recipe = await loadRecipe(spec.recipe, spec.params);
-  const debs = await aptFetch(recipe.packages);
+  // Builders first: they add modules for this kernel and the userland packages that match them.
+  const built = await runBuilders(recipe.build, kernel);
+  const debs = await aptFetch([...recipe.packages, ...built.packages]);
   const key = hashOf([
     'image', BUILDER_VERSION,
     await Promise.all(recipe.sources.map((f) => readFile(f, 'utf8'))),
@@ -57,12 +60,13 @@ export async function buildImage(spec: ImageSpec, kernel: KernelArtifact): Promi
     await filesDigest(recipe.files),
     recipe.modules.length ? kernel.hash : null,
     kernel.release,
+    built.hashes,
   ]);
-  const dir = await cached('image', key, (tmp) => assemble(recipe, debs, kernel, tmp));
+  const dir = await cached('image', key, (tmp) => assemble(recipe, debs, kernel, built, tmp));
   return { initrd: join(dir, 'initrd.img'), hash: key, name: recipe.name, readyMarker: READY_MARKER };
 }
 
-async function assemble(recipe: Recipe, debs: Map<string, DebFile>, kernel: KernelArtifact, out: string): Promise<void> {
+async function assemble(recipe: Recipe, debs: Map<string, DebFile>, kernel: KernelArtifact, built: BuildHookResult, out: string): Promise<void> {
   const t = task(`build image ${recipe.name} for ${kernel.release}`, { important: true });
   const tree = join(out, 'root');
   try {
@@ -70,7 +74,7 @@ async function assemble(recipe: Recipe, debs: Map<string, DebFile>, kernel: Kern
     t.update('unpack packages');
     for (const d of debs.values()) await execa('dpkg-deb', ['-x', d.path, tree]);
     await prune(tree, recipe.exclude);
-    const modules = await installModules(recipe, kernel, tree, t.update);
+    const modules = await installModules(recipe, kernel, built, tree, t.update);
     t.update('files');
     for (const src of recipe.files) await execa('cp', ['-a', '--no-preserve=ownership', `${src}/.`, tree]);
     await skeleton(tree, kernel.release);
@@ -110,15 +114,16 @@ async function prune(tree: string, globs: string[]): Promise<void> {
 }
 
 /** Copy the module closure into the tree, depmod it, and write the init's load list. */
-async function installModules(recipe: Recipe, kernel: KernelArtifact, tree: string, say: (s: string) => void): Promise<string[]> {
+async function installModules(recipe: Recipe, kernel: KernelArtifact, built: BuildHookResult, tree: string, say: (s: string) => void): Promise<string[]> {
   if (!recipe.modules.length) return [];
   if (!kernel.modulesDir) throw new Error(`image ${recipe.name} needs kernel modules but kernel ${kernel.identity} has none`);
   say('modules');
-  const loads = moduleClosure(await readModuleIndex(kernel.modulesDir), recipe.modules);
+  const index = mergeModules(await readModuleIndex(kernel.modulesDir), built.modules);
+  const loads = moduleClosure(index, recipe.modules);
   const dest = join(tree, 'lib', 'modules', kernel.release);
   for (const m of loads) {
     await mkdir(dirname(join(dest, m.path)), { recursive: true });
-    await copyFile(join(kernel.modulesDir, m.path), join(dest, m.path));
+    await copyFile(index.files?.get(m.path) ?? join(kernel.modulesDir, m.path), join(dest, m.path));
   }
   // Without these, depmod and the guest's modprobe would treat built-in modules as missing.
   for (const f of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) {

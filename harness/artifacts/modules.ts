@@ -15,6 +15,47 @@ export interface ModuleIndex {
   /** path → direct+transitive dependency paths, as depmod wrote them */
   deps: Map<string, string[]>;
   builtin: Set<string>;
+  /** path → absolute file, for modules that do not live in the kernel's modules dir (built out of tree). */
+  files?: Map<string, string>;
+}
+
+/** An out-of-tree module: where it goes under lib/modules/<release>, its file, and its modinfo `depends` names. */
+export interface ExtraModule {
+  path: string;
+  file: string;
+  depends: string[];
+}
+
+/** The kernel's index plus out-of-tree modules, their dependencies resolved by name (pure; tested). */
+export function mergeModules(index: ModuleIndex, extra: ExtraModule[]): ModuleIndex {
+  const paths = new Map(index.paths);
+  const deps = new Map(index.deps);
+  const files = new Map(index.files ?? []);
+  for (const e of extra) {
+    paths.set(moduleName(e.path), e.path);
+    files.set(e.path, e.file);
+  }
+  // Transitive, like depmod's lines, so moduleClosure sees the same shape for both kinds.
+  const direct = new Map(extra.map((e) => [e.path, e.depends.filter(Boolean)]));
+  const expand = (path: string, seen: Set<string>): void => {
+    for (const name of direct.get(path) ?? []) {
+      const p = paths.get(moduleName(name));
+      if (!p) {
+        if (index.builtin.has(moduleName(name))) continue;
+        throw new Error(`module ${moduleName(path)} depends on ${name}, which the kernel does not have`);
+      }
+      if (seen.has(p)) continue;
+      seen.add(p);
+      if (direct.has(p)) expand(p, seen);
+      else for (const d of deps.get(p) ?? []) seen.add(d);
+    }
+  };
+  for (const e of extra) {
+    const seen = new Set<string>();
+    expand(e.path, seen);
+    deps.set(e.path, [...seen]);
+  }
+  return { paths, deps, builtin: index.builtin, files };
 }
 
 /** Read modules.dep and modules.builtin of a lib/modules/<release> dir. */

@@ -15,9 +15,11 @@ export interface Recipe {
   /** Absolute dirs copied over the tree root, parent first. */
   files: string[];
   params: Record<string, string>;
+  /** Builders run for the scenario's kernel (builder name → version), e.g. { zfs: '2.3.2' }. */
+  build: Record<string, string>;
 }
 
-const KEYS = new Set(['name', 'extends', 'packages', 'exclude', 'modules', 'files', 'params']);
+const KEYS = new Set(['name', 'extends', 'packages', 'exclude', 'modules', 'files', 'params', 'build']);
 
 function strings(file: string, key: string, v: unknown): string[] {
   if (v === undefined || v === null) return [];
@@ -33,13 +35,15 @@ async function loadRaw(file: string, chain: string[]): Promise<Recipe> {
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${file}: a recipe is a mapping`);
   for (const k of Object.keys(doc)) if (!KEYS.has(k)) throw new Error(`${file}: unknown key '${k}' (known: ${[...KEYS].join(', ')})`);
   const dir = dirname(file);
-  let base: Recipe = { name: '', sources: [], packages: [], exclude: [], modules: [], files: [], params: {} };
+  let base: Recipe = { name: '', sources: [], packages: [], exclude: [], modules: [], files: [], params: {}, build: {} };
   if (doc.extends !== undefined) {
     if (typeof doc.extends !== 'string') throw new Error(`${file}: 'extends' must be a recipe name`);
     base = await loadRaw(recipePath(dir, doc.extends), [...chain, file]);
   }
   const params = doc.params ?? {};
   if (typeof params !== 'object' || Array.isArray(params)) throw new Error(`${file}: 'params' must be a mapping`);
+  const build = doc.build ?? {};
+  if (typeof build !== 'object' || Array.isArray(build)) throw new Error(`${file}: 'build' must be a mapping of builder → version`);
   const files = doc.files === undefined ? [] : [doc.files];
   if (files.some((f) => typeof f !== 'string')) throw new Error(`${file}: 'files' must be a directory path`);
   return {
@@ -50,6 +54,8 @@ async function loadRaw(file: string, chain: string[]): Promise<Recipe> {
     modules: [...base.modules, ...strings(file, 'modules', doc.modules)],
     files: [...base.files, ...(files as string[]).map((f) => resolve(dir, f))],
     params: { ...base.params, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) },
+    // A value written as a relative path (./x, ../x) is a directory beside this recipe (kmod: ../test/fixtures/crashmod).
+    build: { ...base.build, ...Object.fromEntries(Object.entries(build).map(([k, v]) => [k, /^\.\.?\//.test(String(v)) ? resolve(dir, String(v)) : String(v)])) },
   };
 }
 
@@ -78,6 +84,7 @@ export async function loadRecipe(file: string, overrides: Record<string, string 
     params,
     packages: r.packages.map((p) => substitute(p, params, file)),
     modules: r.modules.map((m) => substitute(m, params, file)),
+    build: Object.fromEntries(Object.entries(r.build).map(([k, v]) => [k, substitute(v, params, file)])),
   };
 }
 

@@ -4,14 +4,21 @@ import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 
-/** Host tools krepro runs, and the Debian package that provides each. */
-export const HOST_TOOLS: Array<{ tool: string; pkg: string; why: string }> = [
+/** Host tools krepro runs, and the Debian package that provides each; `need` names the feature that alone needs it. */
+export const HOST_TOOLS: Array<{ tool: string; pkg: string; why: string; need?: 'zfs-build' }> = [
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'runs the guests' },
   { tool: 'apt-get', pkg: 'apt', why: 'downloads kernels and guest packages' },
   { tool: 'dpkg-deb', pkg: 'dpkg', why: 'unpacks Debian packages into images' },
   { tool: 'cpio', pkg: 'cpio', why: 'packs initramfs images' },
   { tool: 'depmod', pkg: 'kmod', why: 'indexes kernel modules for the guest' },
   { tool: 'gzip', pkg: 'gzip', why: 'compresses initramfs images' },
+  // ZFS build needs (zfs images): Debian 6.1 kernels are built with gcc-12; the
+  // kbuild tools in linux-kbuild-6.1 link libelf1 and libssl3; configure needs libc headers.
+  { tool: 'gcc-12', pkg: 'gcc-12', why: 'ZFS build: compiles the modules with the kernel\'s own compiler', need: 'zfs-build' },
+  { tool: 'make', pkg: 'make', why: 'ZFS build: runs configure\'s test modules and kbuild', need: 'zfs-build' },
+  { tool: 'strip', pkg: 'binutils', why: 'ZFS build: strips debug info from the modules, as dkms does', need: 'zfs-build' },
+  { tool: 'modinfo', pkg: 'kmod', why: 'ZFS build: reads built modules\' dependencies', need: 'zfs-build' },
+  { tool: 'awk', pkg: 'mawk', why: 'ZFS build: configure', need: 'zfs-build' },
 ];
 
 async function onPath(tool: string): Promise<string | undefined> {
@@ -26,10 +33,10 @@ async function onPath(tool: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** Tools that are missing, with the packages that provide them. */
-export async function missingTools(): Promise<Array<{ tool: string; pkg: string; why: string }>> {
+/** Tools that are missing, with the packages that provide them; feature-only tools (ZFS builds) only with `all`. */
+export async function missingTools(opts: { all?: boolean } = {}): Promise<Array<{ tool: string; pkg: string; why: string }>> {
   const out = [];
-  for (const t of HOST_TOOLS) if (!(await onPath(t.tool))) out.push(t);
+  for (const t of HOST_TOOLS) if ((opts.all || !t.need) && !(await onPath(t.tool))) out.push(t);
   return out;
 }
 

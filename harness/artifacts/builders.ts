@@ -1,0 +1,38 @@
+// Image build hooks: software a recipe's `build:` key asks for, built for the
+// scenario's kernel (modules) with its matching userland (packages). Adding a
+// builder means adding a row here and a file beside it.
+import { execa } from 'execa';
+import type { KernelArtifact } from './kernel.js';
+import type { ExtraModule } from './modules.js';
+import { buildKmod } from './kmod-module.js';
+import { buildZfs, type BuiltModules } from './zfs-module.js';
+
+const BUILDERS: Record<string, (version: string, kernel: KernelArtifact) => Promise<BuiltModules>> = {
+  zfs: buildZfs,
+  // an out-of-tree module source dir in the project (Kbuild + .c), e.g. test/fixtures/crashmod
+  kmod: buildKmod,
+};
+
+export interface BuildHookResult {
+  modules: ExtraModule[];
+  packages: string[];
+  /** Cache keys of the builds, for the image's own key. */
+  hashes: string[];
+}
+
+/** Run every builder a recipe names, in order. */
+export async function runBuilders(build: Record<string, string>, kernel: KernelArtifact): Promise<BuildHookResult> {
+  const out: BuildHookResult = { modules: [], packages: [], hashes: [] };
+  for (const [name, version] of Object.entries(build)) {
+    const builder = BUILDERS[name];
+    if (!builder) throw new Error(`recipe asks for builder '${name}'; known builders: ${Object.keys(BUILDERS).join(', ')}`);
+    const b = await builder(version, kernel);
+    out.packages.push(...b.packages);
+    out.hashes.push(b.hash);
+    for (const [path, file] of b.modules) {
+      const r = await execa('modinfo', ['-F', 'depends', file]);
+      out.modules.push({ path, file, depends: String(r.stdout).trim().split(',') });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,182 @@
+// OpenZFS for a scenario's kernel: the modules built from Debian's zfs-dkms
+// source of one version against that kernel's headers with the kernel's own
+// compiler, and the zfsutils-linux userland of the same version. One cache
+// entry per (zfs-dkms .deb, kernel, headers, compiler): the second run builds
+// nothing. The full build log stays in the entry (or beside it on failure).
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, writeSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, stat, writeFile, readFile, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { execa } from 'execa';
+import { apt, aptFetch, debDependencies, ensureLists } from './apt.js';
+import { cached, hashOf } from './cache.js';
+import { debianHeaders, type KernelHeaders } from './kernel-headers.js';
+import type { KernelArtifact } from './kernel.js';
+import { cacheRoot } from './root.js';
+import { task } from '../util/progress.js';
+
+// Bump when the build commands change in a way that changes the modules.
+const BUILDER_VERSION = 1;
+const LOG_TAIL_LINES = 25;
+
+/** Out-of-tree modules and userland packages a builder adds to an image. */
+export interface BuiltModules {
+  /** Modules relative to lib/modules/<release>/ (e.g. extra/zfs.ko) → absolute file. */
+  modules: Map<string, string>;
+  /** Exact package requests (name=version) for the matching userland. */
+  packages: string[];
+  /** Cache key of the build (part of the image's key). */
+  hash: string;
+  log: string;
+}
+
+/** The newest Debian version in `apt-cache madison` output whose upstream part is `upstream` (2.3.2 → 2.3.2-2~bpo12+2). */
+export function pickDebianVersion(madison: string, upstream: string): string | undefined {
+  const found: string[] = [];
+  for (const line of madison.split('\n')) {
+    const v = line.split('|')[1]?.trim();
+    if (v && v.replace(/^\d+:/, '').startsWith(`${upstream}-`)) found.push(v);
+  }
+  return found[0]; // madison lists the candidate order: newest first
+}
+
+/** The last `n` lines of a log, for error messages. */
+export function logTail(text: string, n = LOG_TAIL_LINES): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+async function debianZfsVersion(upstream: string): Promise<string> {
+  if (!/^\d+\.\d+\.\d+$/.test(upstream)) throw new Error(`zfs version must look like 2.3.2, got ${JSON.stringify(upstream)}`);
+  await ensureLists();
+  const madison = await apt('apt-cache', ['madison', 'zfs-dkms']);
+  const v = pickDebianVersion(madison, upstream);
+  if (!v) {
+    const have = madison.split('\n').map((l) => l.split('|')[1]?.trim()).filter(Boolean).join(', ');
+    throw new Error(`no zfs-dkms ${upstream} in bookworm, bookworm-backports (available: ${have || 'none'})`);
+  }
+  return v;
+}
+
+/** zfsutils-linux of this Debian version and its libraries from the same source (libzfs6linux, … — names differ by version). */
+async function userland(debVersion: string): Promise<string[]> {
+  const deps = await debDependencies(`zfsutils-linux=${debVersion}`);
+  const same = deps.filter((d) => /^lib(zfs|zpool|nvpair|uutil)[\w-]*linux$/.test(d));
+  return [`zfsutils-linux=${debVersion}`, ...same.map((d) => `${d}=${debVersion}`)];
+}
+
+async function compilerVersion(h: KernelHeaders): Promise<string> {
+  const r = await execa(h.compiler, ['--version'], { reject: false }).catch(() => null);
+  if (!r || r.exitCode !== 0) {
+    throw new Error(`the kernel was built with ${h.compilerText || h.compiler}; ${h.compiler} is not installed here (apt-get install ${h.compiler} make bc libc6-dev)`);
+  }
+  return String(r.stdout).split('\n')[0]!;
+}
+
+/** Build (or find) the ZFS modules for `kernel`, with the userland package list. */
+export async function buildZfs(upstream: string, kernel: KernelArtifact): Promise<BuiltModules> {
+  const debVersion = await debianZfsVersion(upstream);
+  const dkms = (await aptFetch([`zfs-dkms=${debVersion}`])).get('zfs-dkms')!;
+  const packages = await userland(debVersion);
+  const headers = await debianHeaders(kernel);
+  const cc = await compilerVersion(headers);
+  const key = hashOf(['zfs-module', BUILDER_VERSION, basename(dkms.path), dkms.sha256, kernel.hash, headers.hash, cc]);
+  const logPath = join(cacheRoot(), 'zfs-module', `${key}.build.log`);
+  const dir = await cached('zfs-module', key, async (tmp) => {
+    await buildInto(tmp, { upstream, debVersion, dkms: dkms.path, kernel, headers, cc, logPath });
+  });
+  const modules = new Map<string, string>();
+  const root = join(dir, 'lib', 'modules', kernel.release);
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (e.isFile() && e.name.endsWith('.ko')) {
+      const file = join(e.parentPath ?? e.path, e.name);
+      modules.set(relative(root, file), file);
+    }
+  }
+  return { modules, packages, hash: key, log: join(dir, 'build.log') };
+}
+
+interface BuildInput {
+  upstream: string;
+  debVersion: string;
+  dkms: string;
+  kernel: KernelArtifact;
+  headers: KernelHeaders;
+  cc: string;
+  logPath: string;
+}
+
+async function buildInto(out: string, b: BuildInput): Promise<void> {
+  const t = task(`build zfs ${b.debVersion} for ${b.kernel.release}`, { important: true });
+  await mkdir(join(out, '..'), { recursive: true });
+  const fd = openSync(b.logPath, 'w');
+  const src = join(out, 'src');
+  const times: Record<string, number> = {};
+  try {
+    writeSync(fd, `# zfs-dkms ${b.debVersion} for ${b.kernel.identity}\n# compiler: ${b.cc}\n# kernel built with: ${b.headers.compilerText}\n`);
+    t.update('unpack');
+    await execa('dpkg-deb', ['-x', b.dkms, src]);
+    const tree = join(src, 'usr', 'src', `zfs-${b.upstream}`);
+    const jobs = String(Math.max(1, availableParallelism()));
+    // CC is what the kernel's Makefile would use anyway; passing it keeps configure's test modules consistent.
+    const env = { LC_ALL: 'C', CC: b.headers.compiler };
+    const phases: Array<[string, string, string[]]> = [
+      ['configure', './configure', ['--disable-dependency-tracking', '--prefix=/usr', '--with-config=kernel',
+        `--with-linux=${b.headers.source}`, `--with-linux-obj=${b.headers.obj}`]],
+      ['make', 'make', ['-C', 'module', `-j${jobs}`]],
+    ];
+    for (const [phase, cmd, args] of phases) {
+      const t0 = Date.now();
+      await runLogged(cmd, args, { cwd: tree, env, fd, onLine: (n) => t.update(`${phase} (${n} lines of output)`) });
+      times[`${phase}Ms`] = Date.now() - t0;
+    }
+    t.update('install');
+    const dest = join(out, 'lib', 'modules', b.kernel.release, 'extra');
+    await mkdir(dest, { recursive: true });
+    const built: string[] = [];
+    for (const e of await readdir(join(tree, 'module'), { recursive: true, withFileTypes: true })) {
+      if (!e.isFile() || !e.name.endsWith('.ko')) continue;
+      await copyFile(join(e.parentPath ?? e.path, e.name), join(dest, e.name));
+      // As dkms does: debug info would triple the image for no use in a guest.
+      await execa('strip', ['--strip-debug', join(dest, e.name)]);
+      built.push(e.name);
+    }
+    if (!built.includes('zfs.ko')) throw new Error('make finished but no zfs.ko was built');
+    const sizes = Object.fromEntries(await Promise.all(built.map(async (n) => [n, (await stat(join(dest, n))).size])));
+    await writeFile(join(out, 'manifest.json'), `${JSON.stringify({
+      zfs: b.debVersion, kernel: b.kernel.identity, compiler: b.cc, ...times, modules: sizes,
+    }, null, 2)}\n`);
+    await rm(src, { recursive: true, force: true });
+    closeSync(fd);
+    await rename(b.logPath, join(out, 'build.log'));
+    t.done(`${built.length} modules, zfs.ko ${(sizes['zfs.ko'] / 1e6).toFixed(1)} MB`);
+  } catch (err) {
+    try { closeSync(fd); } catch { /* already closed */ }
+    const tail = logTail(await readFile(b.logPath, 'utf8').catch(() => ''));
+    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
+    throw new Error(`ZFS ${b.debVersion} module build failed for ${b.kernel.release}: ${(err as Error).message}\n` +
+      `full log: ${b.logPath}\n--- last lines ---\n${tail}`);
+  }
+}
+
+/** Run a command with stdout+stderr appended to the log fd; report the line count as it goes. */
+function runLogged(cmd: string, args: string[], o: { cwd: string; env: Record<string, string>; fd: number; onLine: (n: number) => void }): Promise<void> {
+  writeSync(o.fd, `\n$ ${cmd} ${args.join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let lines = 0;
+    let last = 0;
+    const onData = (b: Buffer): void => {
+      writeSync(o.fd, b);
+      for (const c of b) if (c === 10) lines++;
+      if (Date.now() - last > 500) { last = Date.now(); o.onLine(lines); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${args[0] ?? ''} exited ${code ?? `by signal ${signal}`}`));
+    });
+  });
+}
