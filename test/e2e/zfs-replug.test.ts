@@ -1,0 +1,43 @@
+// Seed 000 under TCG: a raw encrypted send into a pool on a USB stick that is
+// pulled and put back. With `zpool reopen` while it is gone the pool suspends
+// and `zpool clear` panics in zio_encrypt (the report's panic); without it
+// the receive stalls and the watchdog calls it a hang, with stacks.
+import t from 'tap';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { krepro, qemuProcesses, results, runDir } from './helpers.js';
+
+t.test('replug + reopen + clear: failed/crash SPL PANIC in zio_encrypt at the zpool clear step', async (t) => {
+  const dir = t.testdir();
+  const r = await krepro(['run', 'scenarios/zfs/raw-send-usb-replug.yaml', '--results', dir]);
+  const all = [...(await results(dir)).entries()];
+  const [name, res] = all.find(([, x]) => x.verdict === 'failed') ?? all[0]!;
+  t.equal(r.exitCode, 1, 'exit code', { output: r.all });
+  t.equal(res.verdict, 'failed', res.message);
+  t.equal(res.reason, 'crash');
+  const crash = res.crashes.find((c) => c.kind === 'spl-panic');
+  t.ok(crash, 'an spl-panic report', { crashes: res.crashes.map((c) => `${c.kind}: ${c.title}`) });
+  t.equal(crash?.title, 'SPL PANIC in zio_encrypt');
+  const clear = res.steps.find((s) => s.label.startsWith('run: zpool clear'));
+  t.equal(crash?.step, clear?.index, 'mapped to the zpool clear step');
+  const status = res.steps.filter((s) => s.label === 'run: zpool reopen usbpool; zpool status usbpool')[0];
+  const out = await readFile(join(await runDir(dir), name, status!.output!), 'utf8');
+  t.match(out, /state: SUSPENDED/, 'the pool suspended after the reopen (the report\'s state)');
+  t.comment(`attempts ${all.length}, ${res.message}; steps ${(res.timings.stepsMs! / 1000).toFixed(0)}s, boot ${(res.timings.bootToReadyMs! / 1000).toFixed(1)}s`);
+  t.same(await qemuProcesses(dir), [], 'no QEMU left');
+});
+
+t.test('plain replug + clear (no reopen): the receive stalls and the watchdog gives failed/hang with stacks', async (t) => {
+  const dir = t.testdir();
+  const r = await krepro(['run', 'scenarios/zfs/raw-send-usb-replug-stall.yaml', '--results', dir]);
+  const res = (await results(dir)).get('zfs-raw-send-usb-replug-stall')!;
+  t.equal(r.exitCode, 1, 'exit code', { output: r.all });
+  t.equal(res.verdict, 'failed', res.message);
+  t.equal(res.reason, 'hang');
+  t.match(res.message, /no progress for \d+s/, 'the watchdog, not the global timeout');
+  const wait = res.steps.find((s) => s.label.startsWith('wait: job send'));
+  t.equal(wait?.status, 'timeout');
+  t.match(res.diagnostics?.stuckTasks ?? '', /== pid \d+ \(\S+\) state D/, 'stuck D-state tasks with their stacks');
+  t.comment(`${res.message}; total ${(res.timings.totalMs! / 1000).toFixed(0)}s`);
+  t.same(await qemuProcesses(dir), [], 'no QEMU left');
+});
