@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { triageCommand } from './console/triage-command.js';
+import { kernelBuildCommand } from './artifacts/kernel-command.js';
 import { installPackages, missingTools, missingToolsMessage } from './host/doctor.js';
 import { runSuite } from './run/suite.js';
 import { QEMU } from './run/attempt.js';
@@ -16,6 +17,9 @@ const USAGE = `usage:
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
   krepro schema [--out FILE]                  print the scenario JSON Schema
   krepro doctor [--install]                   check host tools and KVM; --install installs missing packages (root)
+  krepro kernel build SCENARIO.yaml | --source linux-source-6.12|GIT --ref REF|DIR
+         [--base tinyconfig|defconfig|debian] [--fragment NAME|PATH]… [--llvm 16] [--json]
+                                              build (or find cached) a kernel; prints bzImage, modules, build tree
 `;
 
 async function run(argv: string[]): Promise<number> {
@@ -77,9 +81,24 @@ async function triage(argv: string[]): Promise<number> {
   return triageCommand(positionals, { json: values.json! }, process.stdout);
 }
 
+async function kernel(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'build') throw new UsageError('kernel: the subcommand is `build`');
+  const { values, positionals } = parseArgs({
+    args: rest, allowPositionals: true, options: {
+      source: { type: 'string' }, ref: { type: 'string' }, base: { type: 'string' },
+      fragment: { type: 'string', multiple: true, default: [] }, llvm: { type: 'string' }, json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 1 || (positionals.length === 1) === (values.source !== undefined)) {
+    throw new UsageError('kernel build: give either one scenario file or --source');
+  }
+  return kernelBuildCommand({ scenario: positionals[0], source: values.source, ref: values.ref, base: values.base, fragments: values.fragment!, llvm: values.llvm, json: values.json! }, process.stdout);
+}
+
 class UsageError extends Error {}
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, triage, schema, doctor };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, triage, schema, doctor, kernel };
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);

@@ -8,6 +8,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import type { KernelSpec } from '../scenario/types.js';
 import { aptFetch, type DebFile } from './apt.js';
 import { bzImageVersion } from './bzimage.js';
+import { buildKernel, type KernelBuildTree } from './kernel-build.js';
 import { cached, fileHash, hashOf } from './cache.js';
 import { task } from '../util/progress.js';
 
@@ -17,12 +18,15 @@ export interface KernelArtifact {
   modulesDir: string;
   release: string;
   hash: string;
-  /** e.g. 'debian:6.1.0-56-amd64@6.1.192-2' or 'path:/abs/bzImage'. */
+  /** e.g. 'debian:6.1.0-56-amd64@6.1.192-2', 'path:/abs/bzImage' or 'build:linux-source-6.12@… tinyconfig+qemu-virt llvm-16'. */
   identity: string;
+  /** Kernels krepro built: their source and O= tree, for out-of-tree modules built with the same toolchain. */
+  tree?: KernelBuildTree;
 }
 
 /** Fetch or locate the kernel a scenario asks for. */
 export async function resolveKernel(spec: KernelSpec): Promise<KernelArtifact> {
+  if (spec.kind === 'build') return buildKernel(spec.build);
   return spec.kind === 'debian' ? debianKernel(spec.abi) : pathKernel(spec.bzImage, spec.modules);
 }
 

@@ -59,7 +59,7 @@ export async function parseScenario(text: string, file: string, opts: LoadOption
   const imagesDir = opts.imagesDir ?? path.join(repoRoot(), 'images');
 
   // Each part is resolved on its own, so one bad part does not hide problems in the others.
-  const kernel = top.kernel && (await resolveKernel(top.kernel, dir, cx));
+  const kernel = top.kernel && (await resolveKernel(top.kernel, dir, cx, path.join(repoRoot(), 'kconfigs')));
   const image = top.image && (await resolveImage(top.image, imagesDir, cx));
   const machine = top.machine && resolveMachine(top.machine, cx);
   const expect = top.expect && resolveExpect(top.expect);

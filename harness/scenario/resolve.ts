@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import type { Item, Out } from './fields.js';
+import { resolveKernelBuild } from './kernel-build.js';
 import type { Cx } from './problems.js';
 import type { diskSpec, expectSpec, kernelSpec, machineSpec } from './spec.js';
 import type { CrashExpectation, DiskBus, DiskSpec, Expectations, KernelSpec, MachineSpec, Position } from './types.js';
@@ -30,8 +31,12 @@ async function checkPath(p: string, want: 'file' | 'dir', what: string, pos: Pos
   return false;
 }
 
-export async function resolveKernel(k: Out<typeof kernelSpec>, dir: string, cx: Cx): Promise<KernelSpec | undefined> {
+export async function resolveKernel(k: Out<typeof kernelSpec>, dir: string, cx: Cx, kconfigsDir: string): Promise<KernelSpec | undefined> {
   if (k.tag === 'debian') return { kind: 'debian', abi: k.value.debian, pos: k.value.$pos };
+  if (k.tag === 'build') {
+    const build = await resolveKernelBuild(k.value.build, dir, kconfigsDir, cx);
+    return build && { kind: 'build', build, pos: k.value.$pos };
+  }
   const v = k.value;
   const bzImage = resolvePath(v.path, dir);
   let ok = await checkPath(bzImage, 'file', 'kernel image', v.$at.path, cx);

@@ -2,8 +2,9 @@
 // schema.ts prints it as JSON Schema; cross-references (disks, jobs, files)
 // are checked afterwards in resolve.ts and steps.ts.
 
-import { def, items, list, notYet, obj, opt, req, tagged, union } from './fields.js';
+import { def, items, list, obj, opt, req, tagged, union } from './fields.js';
 import { imageField } from './image.js';
+import { kernelBuildField } from './kernel-build.js';
 import { anyMap, bool, duration, enumOf, exitCode, int, regex, size, str, until } from './leaves.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -23,7 +24,7 @@ export const kernelSpec = tagged({
     path: req(str(), 'Your own bzImage; relative to the scenario file.'),
     modules: opt(str(), 'Directory holding lib/modules/<release> for it; relative to the scenario file.'),
   }),
-  build: notYet('kernel { build: … } is not supported yet'),
+  build: obj({ build: req(kernelBuildField, 'Build a kernel from source with kconfig fragments (see kconfigs/).') }),
 }, 'kernel');
 
 export const machineSpec = obj({
@@ -142,7 +143,7 @@ export const expectSpec = obj({
 export const scenarioSpec = obj({
   name: opt(name('a scenario name'), 'Default: the file name without extension.'),
   description: opt(str()),
-  kernel: def(kernelSpec, { debian: '6.1.0-56-amd64' }, '{ debian: ABI } or { path: ./bzImage, modules: ./mods }.'),
+  kernel: def(kernelSpec, { debian: '6.1.0-56-amd64' }, '{ debian: ABI }, { path: ./bzImage, modules: ./mods } or { build: { source, base, fragments, llvm } }.'),
   image: def(imageField(), 'base', 'Guest image recipe (images/NAME.yaml): NAME, { name: NAME, PARAM: VALUE… } or { NAME: { PARAM: VALUE… } }.'),
   machine: def(machineSpec, {}),
   cmdline: def(list(str(), { expects: 'a list of kernel parameters' }), [], 'Appended to the default kernel command line.'),

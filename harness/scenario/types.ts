@@ -9,7 +9,27 @@ export interface Position {
 
 export type KernelSpec =
   | { kind: 'debian'; abi: string; pos: Position }
-  | { kind: 'path'; bzImage: string; modules?: string; pos: Position };
+  | { kind: 'path'; bzImage: string; modules?: string; pos: Position }
+  | { kind: 'build'; build: KernelBuildSpec; pos: Position };
+
+/** Where a kernel build's source comes from. */
+export type KernelSourceSpec =
+  | { kind: 'debian'; package: string }
+  | { kind: 'git'; repo: string; ref: string }
+  | { kind: 'dir'; dir: string };
+
+/** The starting config a build's fragments are merged onto. */
+export type KernelBase = 'tinyconfig' | 'defconfig' | 'debian';
+
+/** `kernel: { build: … }`: a kernel built from source, fragments merged and verified. */
+export interface KernelBuildSpec {
+  source: KernelSourceSpec;
+  base: KernelBase;
+  /** Absolute paths of the fragment files, in merge order. */
+  fragments: string[];
+  /** LLVM major version (clang-N, ld.lld-N, LLVM=-N); undefined builds with the host gcc. */
+  llvm?: number;
+}
 
 export interface ImageSpec {
   name: string;

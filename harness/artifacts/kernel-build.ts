@@ -1,0 +1,204 @@
+// Kernels built from source (`kernel: { build: … }`), in two cached stages:
+//   configure  base config + fragments through the kernel's own
+//              merge_config.sh -m and olddefconfig, then the post-merge check
+//              (kconfig.ts): a dropped option fails here, before any compiling;
+//   build      `make all` in an O= dir, modules_install, the log kept.
+// The build entry is keyed by source identity + final .config + toolchain
+// version, so a second run builds nothing and an equivalent fragment set
+// shares the kernel. ccache (when installed) makes a rebuild after one option
+// changed recompile only what that option touches.
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
+import type { KernelBuildSpec } from '../scenario/types.js';
+import { aptFetch } from './apt.js';
+import { cached, hashOf } from './cache.js';
+import { droppedOptions, effectiveRequests, explainDropped, formatDropped, parseConfig, parseFragment, parseKconfig, type KconfigEntry } from './kconfig.js';
+import type { KernelArtifact } from './kernel.js';
+import { resolveSource, type KernelSource } from './kernel-source.js';
+import { logTail, runLogged } from './build-log.js';
+import { resolveToolchain, type Toolchain } from './toolchain.js';
+import { cacheRoot } from './root.js';
+import { task, type Task } from '../util/progress.js';
+
+// Bump when the commands below change what a given (source, .config, toolchain) produces.
+const BUILDER_VERSION = 1;
+
+/** A built kernel's tree, for out-of-tree modules (ZFS) built with the same toolchain. */
+export interface KernelBuildTree {
+  source: string;
+  obj: string;
+  toolchain: Toolchain;
+}
+
+/** Configure, check and build (or find cached) the kernel a scenario describes. */
+export async function buildKernel(spec: KernelBuildSpec): Promise<KernelArtifact & { tree: KernelBuildTree }> {
+  const toolchain = await resolveToolchain(spec.llvm);
+  const source = await resolveSource(spec.source);
+  const fragments = await Promise.all(spec.fragments.map(async (f) => ({ file: f, text: await readFile(f, 'utf8') })));
+  const config = await configure(spec, source, fragments, toolchain);
+  await verify(config, fragments, source);
+  const key = hashOf(['kernel-build', BUILDER_VERSION, source.hash, config, toolchain.version]);
+  const label = `${source.identity.replace(/^debian:/, '')} ${spec.base}+${spec.fragments.map((f) => basename(f, '.config')).join('+')}${spec.llvm ? ` llvm-${spec.llvm}` : ''}`;
+  const logPath = join(cacheRoot(), 'kernel-build', `${key}.build.log`);
+  const dir = await cached('kernel-build', key, (tmp) => compile(tmp, { source, config, toolchain, label, logPath }));
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { release: string };
+  return {
+    bzImage: join(dir, 'bzImage'),
+    modulesDir: join(dir, 'lib', 'modules', manifest.release),
+    release: manifest.release,
+    hash: key,
+    identity: `build:${label}`,
+    tree: { source: source.dir, obj: join(dir, 'build'), toolchain },
+  };
+}
+
+/** Environment for every make and merge_config run: ARCH and LLVM must be the same each time or Kconfig answers differ. */
+function makeEnv(tc: Toolchain): Record<string, string> {
+  return {
+    ARCH: 'x86_64',
+    ...(tc.llvm ? { LLVM: `-${tc.llvm}` } : {}),
+    // Fixed build identity: reproducible init/version.o, so rebuilds hit ccache there too.
+    KBUILD_BUILD_USER: 'krepro',
+    KBUILD_BUILD_HOST: 'krepro',
+    KBUILD_BUILD_TIMESTAMP: '1970-01-01',
+    ...tc.ccacheEnv,
+    LC_ALL: 'C',
+  };
+}
+
+async function configure(spec: KernelBuildSpec, source: KernelSource, fragments: Array<{ file: string; text: string }>, tc: Toolchain): Promise<string> {
+  const key = hashOf(['kernel-config', BUILDER_VERSION, source.hash, spec.base, fragments.map((f) => [basename(f.file), f.text]), tc.version]);
+  const dir = await cached('kernel-config', key, async (tmp) => {
+    const t = task(`configure kernel ${spec.base}+${fragments.map((f) => basename(f.file, '.config')).join('+')}`, { important: true });
+    const obj = join(tmp, 'obj');
+    const logPath = join(tmp, 'configure.log');
+    await mkdir(obj);
+    const env = makeEnv(tc);
+    const make = (...args: string[]) => runLogged('make', ['-C', source.dir, `O=${obj}`, ...tc.makeVars, ...args], { cwd: source.dir, env, logPath });
+    try {
+      if (spec.base === 'debian') {
+        await writeFile(join(obj, '.config'), await debianConfig(source));
+        await make('olddefconfig');
+      } else {
+        await make(spec.base);
+      }
+      t.update('merge_config');
+      await runLogged(join(source.dir, 'scripts/kconfig/merge_config.sh'), ['-m', '-O', obj, join(obj, '.config'), ...fragments.map((f) => f.file)], { cwd: source.dir, env, logPath });
+      await make('olddefconfig');
+      await copyFile(join(obj, '.config'), join(tmp, 'config'));
+      await rm(obj, { recursive: true, force: true });
+      t.done();
+    } catch (err) {
+      t.fail((err as Error).message);
+      throw new Error(`kernel configure failed: ${(err as Error).message}\n--- last lines ---\n${logTail(await readFile(logPath, 'utf8').catch(() => ''))}`);
+    }
+  });
+  return readFile(join(dir, 'config'), 'utf8');
+}
+
+/** Debian's own config for this kernel series (linux-config-X.Y), with Debian's signing-key paths blanked. */
+async function debianConfig(source: KernelSource): Promise<string> {
+  const series = /linux-source-(\d+\.\d+)/.exec(source.identity)?.[1];
+  if (!series) throw new Error(`base: debian needs a Debian linux-source-X.Y source (got ${source.identity}); use tinyconfig or defconfig`);
+  const deb = (await aptFetch([`linux-config-${series}`])).get(`linux-config-${series}`)!;
+  const r = await execa('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -xO --wildcards "*/config.amd64_none_amd64.xz" | xz -d', 'sh', deb.path], { maxBuffer: 64e6 });
+  return String(r.stdout)
+    .replace(/^CONFIG_SYSTEM_TRUSTED_KEYS=.*$/m, 'CONFIG_SYSTEM_TRUSTED_KEYS=""')
+    .replace(/^CONFIG_SYSTEM_REVOCATION_KEYS=.*$/m, 'CONFIG_SYSTEM_REVOCATION_KEYS=""');
+}
+
+/** Fail before building when a requested option did not survive, naming the dependencies that dropped it. */
+async function verify(config: string, fragments: Array<{ file: string; text: string }>, source: KernelSource): Promise<void> {
+  const final = parseConfig(config);
+  const dropped = droppedOptions(effectiveRequests(fragments.map((f) => parseFragment(f.text, f.file))), final);
+  if (dropped.length === 0) return;
+  const defs = await kconfigDefinitions(source.dir);
+  throw new Error(`${formatDropped(dropped, (s) => explainDropped(s, defs, final))}\n` +
+    'Fix the fragments (or the `llvm:` toolchain they need) — krepro does not build a kernel other than the one asked for.');
+}
+
+/** Every config entry of the tree's Kconfig files (for explaining dropped options). */
+async function kconfigDefinitions(src: string): Promise<Map<string, KconfigEntry[]>> {
+  const defs = new Map<string, KconfigEntry[]>();
+  // One pass over every Kconfig file is ~1 s; parsing all of them lets explainDropped follow any chain.
+  const r = await execa('grep', ['-rlE', '--include=Kconfig*', '^(menu)?config ', src], { reject: false });
+  for (const file of String(r.stdout).split('\n').filter(Boolean)) {
+    for (const e of parseKconfig(await readFile(file, 'utf8'), file.slice(src.length + 1))) {
+      defs.set(e.symbol, [...(defs.get(e.symbol) ?? []), e]);
+    }
+  }
+  return defs;
+}
+
+interface CompileInput {
+  source: KernelSource;
+  config: string;
+  toolchain: Toolchain;
+  label: string;
+  logPath: string;
+}
+
+async function compile(out: string, b: CompileInput): Promise<void> {
+  const t = task(`build kernel ${b.label}`, { important: true });
+  const obj = join(out, 'build');
+  await mkdir(obj);
+  await writeFile(join(obj, '.config'), b.config);
+  const env = makeEnv(b.toolchain);
+  const jobs = `-j${Math.max(1, availableParallelism())}`;
+  const times: Record<string, number> = {};
+  const phase = async (name: string, args: string[], show: (line: string) => string | undefined = () => undefined): Promise<void> => {
+    const t0 = Date.now();
+    phaseUpdate(t, name, '');
+    await runLogged('make', ['-C', b.source.dir, `O=${obj}`, ...b.toolchain.makeVars, ...args], {
+      cwd: b.source.dir, env, logPath: b.logPath, onLine: (line) => {
+        const s = show(line);
+        if (s !== undefined) phaseUpdate(t, name, s, t0);
+      },
+    });
+    times[`${name}Ms`] = Date.now() - t0;
+  };
+  try {
+    await writeFile(b.logPath, `# ${b.label}\n# toolchain: ${b.toolchain.version}\n`);
+    await phase('configure', ['olddefconfig']);
+    if ((await readFile(join(obj, '.config'), 'utf8')) !== b.config) throw new Error('olddefconfig changed the verified .config in the build dir');
+    // The compile lines ("  CC      fs/ext4/inode.o", "  LTO     vmlinux.a") say where the build is.
+    await phase('build', [jobs, 'all'], (l) => /^\s+([A-Z]+[A-Z0-9_ ]*?)\s+(\S+)$/.exec(l)?.slice(1).join(' '));
+    const release = (await execa('make', ['-s', '-C', b.source.dir, `O=${obj}`, ...b.toolchain.makeVars, 'kernelrelease'], { env: { ...process.env, ...env } })).stdout.trim();
+    const modulesOn = /^CONFIG_MODULES=y$/m.test(b.config);
+    if (modulesOn) await phase('modules_install', ['INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${out}`, 'modules_install']);
+    await builtinOnlyModulesDir(out, obj, release);
+    await copyFile(join(obj, 'arch', 'x86', 'boot', 'bzImage'), join(out, 'bzImage'));
+    await writeFile(join(out, 'manifest.json'), `${JSON.stringify({ release, source: b.source.identity, toolchain: b.toolchain.version, ...times }, null, 2)}\n`);
+    await copyFile(join(obj, '.config'), join(out, 'config'));
+    await rename(b.logPath, join(out, 'build.log'));
+    t.done(`${release}, ${Object.entries(times).map(([k, v]) => `${k.replace(/Ms$/, '')} ${(v / 1000).toFixed(0)}s`).join(', ')}`);
+  } catch (err) {
+    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
+    throw new Error(`kernel build failed (${b.label}): ${(err as Error).message}\nfull log: ${b.logPath}\n--- last lines ---\n` +
+      logTail(await readFile(b.logPath, 'utf8').catch(() => '')));
+  }
+}
+
+function phaseUpdate(t: Task, name: string, detail: string, t0 = Date.now()): void {
+  const s = Math.round((Date.now() - t0) / 1000);
+  t.update(`${name} ${s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`}${detail ? `: ${detail}` : ''}`);
+}
+
+/**
+ * Images read lib/modules/<release>/modules.dep and modules.builtin to skip
+ * built-in modules; a kernel without module support (or with none built)
+ * still gets that dir, holding the builtin lists and an empty modules.dep.
+ */
+async function builtinOnlyModulesDir(out: string, obj: string, release: string): Promise<void> {
+  const dir = join(out, 'lib', 'modules', release);
+  await mkdir(dir, { recursive: true });
+  for (const f of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) {
+    if (!existsSync(join(dir, f)) && existsSync(join(obj, f))) await copyFile(join(obj, f), join(dir, f));
+  }
+  // modules_install leaves links into the build tree; they would dangle once the entry is renamed into place.
+  for (const l of ['build', 'source']) await rm(join(dir, l), { force: true });
+  if (!existsSync(join(dir, 'modules.dep'))) await execa('depmod', ['-b', out, release]);
+}
