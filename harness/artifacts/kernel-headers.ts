@@ -22,6 +22,8 @@ export interface KernelHeaders {
   /** The compiler command the kernel's Makefile uses, e.g. "gcc-12". */
   compiler: string;
   hash: string;
+  /** LLVM major version when the kernel was built with LLVM=-N: module builds must pass the same (ZFS: KERNEL_LLVM). */
+  llvm?: number;
 }
 
 /** The Debian package names for a kernel ABI's build tree: 6.1.0-56-amd64 → headers, common headers, kbuild. */
@@ -49,8 +51,9 @@ export function kernelCompiler(config: string): { text: string; command: string 
 /** Fetch and unpack the build tree of a Debian kernel (cached per package hashes). */
 export async function debianHeaders(kernel: KernelArtifact): Promise<KernelHeaders> {
   const abi = kernel.release;
+  if (kernel.tree) return builtTreeHeaders(kernel);
   if (!kernel.identity.startsWith('debian:')) {
-    throw new Error(`building modules needs a kernel build tree; only { debian: ABI } kernels have one so far (got ${kernel.identity})`);
+    throw new Error(`building modules needs a kernel build tree; { debian: ABI } and { build: … } kernels have one (got ${kernel.identity})`);
   }
   const names = headerPackages(abi);
   // The headers must be the very build of the image package: pin their version to it.
@@ -74,4 +77,14 @@ export async function debianHeaders(kernel: KernelArtifact): Promise<KernelHeade
   if (!existsSync(join(obj, '.config'))) throw new Error(`${obj}: no .config in the headers package`);
   const cc = kernelCompiler(await readFile(join(obj, '.config'), 'utf8'));
   return { source: src(names[1]!), obj, compilerText: cc.text, compiler: cc.command, hash: key };
+}
+
+/** A kernel krepro built keeps its source and O= tree: modules build against those, with its toolchain. */
+async function builtTreeHeaders(kernel: KernelArtifact): Promise<KernelHeaders> {
+  const tree = kernel.tree!;
+  const cc = kernelCompiler(await readFile(join(tree.obj, '.config'), 'utf8'));
+  return {
+    source: tree.source, obj: tree.obj, compilerText: cc.text, compiler: tree.toolchain.cc, hash: kernel.hash,
+    ...(tree.toolchain.llvm ? { llvm: tree.toolchain.llvm } : {}),
+  };
 }

@@ -122,7 +122,9 @@ async function buildInto(out: string, b: BuildInput): Promise<void> {
     const env = { LC_ALL: 'C', CC: b.headers.compiler };
     const phases: Array<[string, string, string[]]> = [
       ['configure', './configure', ['--disable-dependency-tracking', '--prefix=/usr', '--with-config=kernel',
-        `--with-linux=${b.headers.source}`, `--with-linux-obj=${b.headers.obj}`]],
+        `--with-linux=${b.headers.source}`, `--with-linux-obj=${b.headers.obj}`,
+        // A kernel built with LLVM=-N: ZFS's knob passes the same LLVM= to its configure tests and module build.
+        ...(b.headers.llvm ? [`KERNEL_LLVM=-${b.headers.llvm}`] : [])]],
       ['make', 'make', ['-C', 'module', `-j${jobs}`]],
     ];
     for (const [phase, cmd, args] of phases) {

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 
 /** Host tools krepro runs, and the Debian package that provides each; `need` names the feature that alone needs it. */
-export const HOST_TOOLS: Array<{ tool: string; pkg: string; why: string; need?: 'zfs-build' }> = [
+export const HOST_TOOLS: Array<{ tool: string; pkg: string; why: string; need?: 'zfs-build' | 'kernel-build' }> = [
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'runs the guests' },
   { tool: 'apt-get', pkg: 'apt', why: 'downloads kernels and guest packages' },
   { tool: 'dpkg-deb', pkg: 'dpkg', why: 'unpacks Debian packages into images' },
@@ -19,6 +19,18 @@ export const HOST_TOOLS: Array<{ tool: string; pkg: string; why: string; need?: 
   { tool: 'strip', pkg: 'binutils', why: 'ZFS build: strips debug info from the modules, as dkms does', need: 'zfs-build' },
   { tool: 'modinfo', pkg: 'kmod', why: 'ZFS build: reads built modules\' dependencies', need: 'zfs-build' },
   { tool: 'awk', pkg: 'mawk', why: 'ZFS build: configure', need: 'zfs-build' },
+  // Kernel builds (kernel: { build: … }): LLVM 16 for thinlto/cfi (kCFI needs clang >= 16),
+  // the kernel's host tools (kconfig: flex/bison; objtool: libelf; certs: libssl), ccache for rebuilds.
+  { tool: 'clang-16', pkg: 'clang-16', why: 'kernel build: llvm: 16 (ThinLTO, kCFI)', need: 'kernel-build' },
+  { tool: 'ld.lld-16', pkg: 'lld-16', why: 'kernel build: llvm: 16 linker', need: 'kernel-build' },
+  { tool: 'llvm-ar-16', pkg: 'llvm-16', why: 'kernel build: llvm: 16 ar/nm/objcopy', need: 'kernel-build' },
+  { tool: 'bc', pkg: 'bc', why: 'kernel build: timeconst.h', need: 'kernel-build' },
+  { tool: 'flex', pkg: 'flex', why: 'kernel build: kconfig lexer', need: 'kernel-build' },
+  { tool: 'bison', pkg: 'bison', why: 'kernel build: kconfig parser', need: 'kernel-build' },
+  { tool: 'pkg-config', pkg: 'pkgconf', why: 'kernel build: finds libelf/libssl for host tools', need: 'kernel-build' },
+  { tool: 'ccache', pkg: 'ccache', why: 'kernel build: fast rebuilds after a config change', need: 'kernel-build' },
+  { tool: 'xz', pkg: 'xz-utils', why: 'kernel build: unpacks linux-source tarballs', need: 'kernel-build' },
+  { tool: 'git', pkg: 'git', why: 'kernel build: { git: PATH, ref } sources', need: 'kernel-build' },
 ];
 
 async function onPath(tool: string): Promise<string | undefined> {
