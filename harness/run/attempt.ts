@@ -12,6 +12,7 @@ import { writeAtomic, writeJsonAtomic } from '../results/atomic.js';
 import type { ScenarioResult, Crash } from '../results/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { interrupted } from '../util/interrupt.js';
+import { deadline, linkedController } from '../util/signals.js';
 import { task } from '../util/progress.js';
 import { resolveAccel } from '../vm/accel.js';
 import { startMachine, type Machine } from '../vm/machine.js';
@@ -132,7 +133,8 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
     rec.event('qemu-started', { pid: machine.pid });
 
     // Boot: the fingerprint and readiness marker on the console, then SSH with that key pinned.
-    const bootSignal = AbortSignal.any([stop.signal, AbortSignal.timeout(sc.bootTimeoutMs)]);
+    const boot = deadline(sc.bootTimeoutMs, stop.signal);
+    const bootSignal = boot.signal;
     try {
       const fp = HOSTKEY_LINE.exec(await consoleWatch.waitFor(HOSTKEY_LINE, 0, bootSignal))![1]!;
       if (fp !== hostKey.fingerprintSHA256) throw new Error(`guest printed host key ${fp}, expected ${hostKey.fingerprintSHA256}`);
@@ -142,14 +144,16 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
         port: machine.sshPort, privateKey: client.privateKey, hostFingerprint: fp,
         deadline: t0 + sc.bootTimeoutMs, signal: stop.signal,
       });
+      boot.clear();
       result.timings.bootToSshMs = Date.now() - t0;
       rec.event('guest-ready');
       booting.done(`ready in ${(result.timings.bootToSshMs / 1000).toFixed(1)}s`);
     } catch (e) {
+      boot.clear();
       booting.fail('guest not ready');
       if (!crashSeen) {
         const why = machine.exited ? `QEMU exited before the guest was ready: ${machine.stderrTail()}`
-          : bootSignal.aborted && !stop.signal.aborted ? `guest not ready within ${sc.bootTimeoutMs / 1000}s`
+          : boot.timedOut() ? `guest not ready within ${sc.bootTimeoutMs / 1000}s`
             : errorText(e);
         outcome.harnessError = { reason: 'boot-failed', message: `${why}\n--- last console lines ---\n${consoleWatch.tail(15)}` };
       }
@@ -183,7 +187,7 @@ async function runSteps(ctx: RunContext, outcome: Outcome, result: ScenarioResul
     timedOut.abort(new Error('scenario timeout'));
   }, sc.timeoutMs);
   const timedOut = new AbortController();
-  ctx = { ...ctx, signal: AbortSignal.any([ctx.signal, timedOut.signal]) };
+  ctx = { ...ctx, signal: linkedController(ctx.signal, timedOut.signal).signal };
   let consoleFrom = ctx.console.lineCount;
   try {
     for (const step of sc.steps) {

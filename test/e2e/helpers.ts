@@ -8,8 +8,8 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'harness', 'cli.js');
 
 /** Start `krepro ARGS…` (the compiled CLI); never rejects on a non-zero exit. */
-export function krepro(args: string[], opts: { cwd?: string } = {}): ResultPromise<{ reject: false; all: true }> {
-  return execa(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, reject: false, all: true, env: { KREPRO_PROGRESS: 'plain' } });
+export function krepro(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ResultPromise<{ reject: false; all: true }> {
+  return execa(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, reject: false, all: true, env: { KREPRO_PROGRESS: 'plain', ...opts.env } });
 }
 
 /** The result.json files of one results directory, by scenario directory name. */

@@ -4,6 +4,7 @@
 import type { ParallelStep, RunStep } from '../../scenario/types.js';
 import type { Job, StepImpl, StepOutcome } from '../context.js';
 import { firstToEnd, judgeJob, startJob, stopJob, summarize } from '../jobs.js';
+import { deadline } from '../../util/signals.js';
 
 export const parallelStep: StepImpl<ParallelStep> = async (ctx, step) => {
   const jobs: Job[] = step.jobs.map((j) => {
@@ -15,8 +16,8 @@ export const parallelStep: StepImpl<ParallelStep> = async (ctx, step) => {
     };
     return startJob(ctx, run, j.name);
   });
-  const timer = AbortSignal.timeout(step.timeoutMs);
-  const signal = AbortSignal.any([ctx.signal, timer]);
+  const timer = deadline(step.timeoutMs, ctx.signal);
+  const signal = timer.signal;
   const pending = new Set(jobs);
   const stopRest = async (): Promise<string> => {
     const stuck: string[] = [];
@@ -28,7 +29,7 @@ export const parallelStep: StepImpl<ParallelStep> = async (ctx, step) => {
     const first = await firstToEnd([...pending], signal);
     if (!first) {
       // A hang leaves the jobs running: their stacks are the evidence the runner collects next.
-      return timer.aborted && !ctx.signal.aborted
+      return timer.timedOut() && !ctx.signal.aborted
         ? { status: 'timeout', message: `${summarize(jobs)} after ${step.timeoutMs / 1000}s` }
         : { status: 'interrupted' };
     }

@@ -2,6 +2,7 @@
 import type { WaitStep } from '../../scenario/types.js';
 import type { Job, StepImpl } from '../context.js';
 import { firstToEnd, judgeJob, summarize } from '../jobs.js';
+import { deadline } from '../../util/signals.js';
 
 export const waitJobsStep: StepImpl<WaitStep> = async (ctx, step) => {
   const jobs: Job[] = [];
@@ -10,8 +11,8 @@ export const waitJobsStep: StepImpl<WaitStep> = async (ctx, step) => {
     if (!job) return { status: 'failed', message: `no background job named ${name}` };
     jobs.push(job);
   }
-  const timer = AbortSignal.timeout(step.timeoutMs);
-  const signal = AbortSignal.any([ctx.signal, timer]);
+  const timer = deadline(step.timeoutMs, ctx.signal);
+  const signal = timer.signal;
   const pending = new Set(jobs);
   for (;;) {
     const ended = [...pending].filter((j) => j.done);
@@ -26,7 +27,7 @@ export const waitJobsStep: StepImpl<WaitStep> = async (ctx, step) => {
     }
     // startJob's handler, registered first, has set job.done by the time this resolves.
     if (!(await firstToEnd([...pending], signal))) {
-      return timer.aborted && !ctx.signal.aborted
+      return timer.timedOut() && !ctx.signal.aborted
         ? { status: 'timeout', message: `${summarize(jobs)} after ${step.timeoutMs / 1000}s` }
         : { status: 'interrupted' };
     }

@@ -4,6 +4,7 @@ import { closeStream } from '../recorder.js';
 import { judgeExec, type RunContext, type StepImpl, type StepOutcome } from '../context.js';
 import { waitJobsStep } from './wait-jobs.js';
 import { lastNumber, StallWatch } from '../watchdog.js';
+import { deadline } from '../../util/signals.js';
 
 const SIZE = /^\s*(-?\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i;
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -26,16 +27,7 @@ export function satisfies(stdout: string, until: UntilCondition): boolean {
 }
 
 function timeoutSignal(ctx: RunContext, ms: number): { signal: AbortSignal; timedOut: () => boolean; clear: () => void } {
-  const ac = new AbortController();
-  let fired = false;
-  const t = setTimeout(() => { fired = true; ac.abort(new Error('timeout')); }, ms);
-  const onAbort = (): void => ac.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: ac.signal,
-    timedOut: () => fired,
-    clear: () => { clearTimeout(t); ctx.signal.removeEventListener('abort', onAbort); },
-  };
+  return deadline(ms, ctx.signal);
 }
 
 async function waitJob(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {

@@ -1,0 +1,43 @@
+// The failure paths users hit before any step runs: each ends with a clear
+// message and the right verdict, and leaves no QEMU behind.
+import t from 'tap';
+import { krepro, results } from './helpers.js';
+
+t.test('QEMU that will not start: error/infra with its stderr', async (t) => {
+  const dir = t.testdir();
+  const r = await krepro(['run', 'test/e2e/scenarios/qemu-wont-start.yaml', '--results', dir]);
+  t.equal(r.exitCode, 3, 'exit code', { output: r.all });
+  const res = (await results(dir)).get('qemu-wont-start')!;
+  t.equal(res.verdict, 'error');
+  t.equal(res.reason, 'infra');
+  t.match(res.message, /QEMU would not start: .*memory/is);
+});
+
+t.test('a guest that never becomes ready: error/boot-failed with the console tail', async (t) => {
+  const dir = t.testdir();
+  const r = await krepro(['run', 'test/e2e/scenarios/never-ready.yaml', '--results', dir]);
+  t.equal(r.exitCode, 3, 'exit code', { output: r.all });
+  const res = (await results(dir)).get('never-ready')!;
+  t.equal(res.verdict, 'error');
+  t.equal(res.reason, 'boot-failed');
+  t.match(res.message, /not ready within 20s/);
+  t.match(res.message, /last console lines/);
+  t.equal(res.steps.length, 0, 'no step ran');
+});
+
+t.test('a kernel that panics during boot: failed/crash mapped to step 0', async (t) => {
+  const dir = t.testdir();
+  const r = await krepro(['run', 'test/e2e/scenarios/init-dies.yaml', '--results', dir]);
+  t.equal(r.exitCode, 1, 'exit code', { output: r.all });
+  const res = (await results(dir)).get('init-dies')!;
+  t.equal(res.verdict, 'failed');
+  t.equal(res.reason, 'crash');
+  t.equal(res.crashes[0]?.step, 0);
+  t.match(res.crashes[0]?.title, /Attempted to kill init/);
+});
+
+t.test('missing host tools: exit 3 naming the package to install', async (t) => {
+  const r = await krepro(['run', 'scenarios/smoke/boot.yaml'], { env: { PATH: '/nonexistent' } });
+  t.equal(r.exitCode, 3, 'exit code', { output: r.all });
+  t.match(r.stderr, /qemu-system-x86_64.*apt-get install .*qemu-system-x86/s);
+});
