@@ -35,3 +35,16 @@ export async function qemuProcesses(marker = ''): Promise<number[]> {
   const r = await execa('pgrep', ['-f', `qemu-system.*${marker}`], { reject: false });
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
+
+/** Run one scenario file into a fresh results dir; its result.json and run directory. */
+export async function runScenario(
+  t: { testdir: () => string },
+  file: string,
+  name: string,
+): Promise<{ exitCode: number | undefined; output: string; stderr: string; res: ScenarioResult; dir: string }> {
+  const results_ = t.testdir();
+  const r = await krepro(['run', file, '--results', results_]);
+  const res = (await results(results_)).get(name);
+  if (!res) throw new Error(`no result.json for ${name}:\n${r.all}`);
+  return { exitCode: r.exitCode, output: r.all ?? '', stderr: String(r.stderr), res, dir: join(await runDir(results_), name) };
+}

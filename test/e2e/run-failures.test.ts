@@ -1,23 +1,19 @@
 // The failure paths users hit before any step runs: each ends with a clear
 // message and the right verdict, and leaves no QEMU behind.
 import t from 'tap';
-import { krepro, results } from './helpers.js';
+import { krepro, runScenario } from './helpers.js';
 
 t.test('QEMU that will not start: error/infra with its stderr', async (t) => {
-  const dir = t.testdir();
-  const r = await krepro(['run', 'test/e2e/scenarios/qemu-wont-start.yaml', '--results', dir]);
-  t.equal(r.exitCode, 3, 'exit code', { output: r.all });
-  const res = (await results(dir)).get('qemu-wont-start')!;
+  const { exitCode, output, res } = await runScenario(t, 'test/e2e/scenarios/qemu-wont-start.yaml', 'qemu-wont-start');
+  t.equal(exitCode, 3, 'exit code', { output });
   t.equal(res.verdict, 'error');
   t.equal(res.reason, 'infra');
   t.match(res.message, /QEMU would not start: .*memory/is);
 });
 
 t.test('a guest that never becomes ready: error/boot-failed with the console tail', async (t) => {
-  const dir = t.testdir();
-  const r = await krepro(['run', 'test/e2e/scenarios/never-ready.yaml', '--results', dir]);
-  t.equal(r.exitCode, 3, 'exit code', { output: r.all });
-  const res = (await results(dir)).get('never-ready')!;
+  const { exitCode, output, res } = await runScenario(t, 'test/e2e/scenarios/never-ready.yaml', 'never-ready');
+  t.equal(exitCode, 3, 'exit code', { output });
   t.equal(res.verdict, 'error');
   t.equal(res.reason, 'boot-failed');
   t.match(res.message, /not ready within 20s/);
@@ -26,10 +22,8 @@ t.test('a guest that never becomes ready: error/boot-failed with the console tai
 });
 
 t.test('a kernel that panics during boot: failed/crash mapped to step 0', async (t) => {
-  const dir = t.testdir();
-  const r = await krepro(['run', 'test/e2e/scenarios/init-dies.yaml', '--results', dir]);
-  t.equal(r.exitCode, 1, 'exit code', { output: r.all });
-  const res = (await results(dir)).get('init-dies')!;
+  const { exitCode, output, res } = await runScenario(t, 'test/e2e/scenarios/init-dies.yaml', 'init-dies');
+  t.equal(exitCode, 1, 'exit code', { output });
   t.equal(res.verdict, 'failed');
   t.equal(res.reason, 'crash');
   t.equal(res.crashes[0]?.step, 0);

@@ -2,35 +2,31 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { krepro, results, runDir } from './helpers.js';
+import { runScenario } from './helpers.js';
 
 t.test('the smoke scenario passes and leaves its evidence', async (t) => {
-  const dir = t.testdir();
-  const r = await krepro(['run', 'scenarios/smoke/boot.yaml', '--results', dir]);
-  t.equal(r.exitCode, 0, 'exit code', { output: r.all });
-  const res = (await results(dir)).get('smoke-boot')!;
+  const { exitCode, output, res, dir } = await runScenario(t, 'scenarios/smoke/boot.yaml', 'smoke-boot');
+  t.equal(exitCode, 0, 'exit code', { output });
   t.equal(res.verdict, 'passed', res.message);
   t.equal(res.steps.length, 1);
   t.equal(res.steps[0]!.exitCode, 0);
-  const out = await readFile(join(await runDir(dir), 'smoke-boot', res.steps[0]!.output!), 'utf8');
+  const out = await readFile(join(dir, res.steps[0]!.output!), 'utf8');
   t.match(out, /^Linux \S+ 6\.1\.0-56-amd64 /, 'uname output saved');
   t.match(res.qemu?.argv.join(' '), /-machine q35/);
   t.ok(res.timings.bootToSshMs! > 0, 'boot-to-ssh recorded');
   t.comment(`boot to SSH ${(res.timings.bootToSshMs! / 1000).toFixed(1)}s, total ${(res.timings.totalMs! / 1000).toFixed(1)}s (${res.qemu?.accel})`);
-  const console = await readFile(join(await runDir(dir), 'smoke-boot', 'console.log'), 'utf8');
+  const console = await readFile(join(dir, 'console.log'), 'utf8');
   t.match(console, /krepro: step 1: run: uname -a/, 'step marker written into the guest kmsg');
-  const qmp = (await readFile(join(await runDir(dir), 'smoke-boot', 'qmp.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const qmp = (await readFile(join(dir, 'qmp.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   t.ok(qmp.some((e) => JSON.stringify(e).includes('quit')), 'QMP quit recorded');
-  const summary = JSON.parse(await readFile(join(await runDir(dir), 'summary.json'), 'utf8'));
+  const summary = JSON.parse(await readFile(join(dir, '..', 'summary.json'), 'utf8'));
   t.equal(summary.scenarios[0].verdict, 'passed');
-  t.match(await readFile(join(await runDir(dir), 'junit.xml'), 'utf8'), /tests="1" failures="0" errors="0"/);
+  t.match(await readFile(join(dir, '..', 'junit.xml'), 'utf8'), /tests="1" failures="0" errors="0"/);
 });
 
 t.test('sysrq-c gives failed/crash from the console, mapped to its step, long before the step timeout', async (t) => {
-  const dir = t.testdir();
-  const r = await krepro(['run', 'test/e2e/scenarios/sysrq-crash.yaml', '--results', dir]);
-  t.equal(r.exitCode, 1, 'exit code', { output: r.all });
-  const res = (await results(dir)).get('sysrq-crash')!;
+  const { exitCode, output, res, dir } = await runScenario(t, 'test/e2e/scenarios/sysrq-crash.yaml', 'sysrq-crash');
+  t.equal(exitCode, 1, 'exit code', { output });
   t.equal(res.verdict, 'failed');
   t.equal(res.reason, 'crash');
   t.ok(res.crashes.length >= 1);
@@ -47,10 +43,8 @@ t.test('sysrq-c gives failed/crash from the console, mapped to its step, long be
 });
 
 t.test('a step that never returns gives failed/hang with diagnostics', async (t) => {
-  const dir = t.testdir();
-  const r = await krepro(['run', 'test/e2e/scenarios/hang.yaml', '--results', dir]);
-  t.equal(r.exitCode, 1, 'exit code', { output: r.all });
-  const res = (await results(dir)).get('step-hang')!;
+  const { exitCode, output, res, dir } = await runScenario(t, 'test/e2e/scenarios/hang.yaml', 'step-hang');
+  t.equal(exitCode, 1, 'exit code', { output });
   t.equal(res.verdict, 'failed');
   t.equal(res.reason, 'hang');
   t.equal(res.steps[0]!.status, 'timeout');

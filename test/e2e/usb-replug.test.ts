@@ -3,16 +3,14 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { krepro, results, runDir } from './helpers.js';
+import { runScenario } from './helpers.js';
 
 t.test('scenarios/smoke/usb-replug passes with real device_del/device_add', async (t) => {
-  const dir = t.testdir();
-  const r = await krepro(['run', 'scenarios/smoke/usb-replug.yaml', '--results', dir]);
-  t.equal(r.exitCode, 0, 'exit code', { output: r.all });
-  const res = (await results(dir)).get('smoke-usb-replug')!;
+  const { exitCode, output, res, dir } = await runScenario(t, 'scenarios/smoke/usb-replug.yaml', 'smoke-usb-replug');
+  t.equal(exitCode, 0, 'exit code', { output });
   t.equal(res.verdict, 'passed', res.message);
   t.same(res.steps.map((s) => s.status), Array(8).fill('ok'));
-  const qmp = (await readFile(join(await runDir(dir), 'smoke-usb-replug', 'qmp.jsonl'), 'utf8'))
+  const qmp = (await readFile(join(dir, 'qmp.jsonl'), 'utf8'))
     .trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const text = qmp.map((e) => JSON.stringify(e));
   const del = text.findIndex((l) => l.includes('"device_del"'));
@@ -20,6 +18,6 @@ t.test('scenarios/smoke/usb-replug passes with real device_del/device_add', asyn
   const add = text.findIndex((l) => l.includes('"device_add"'));
   t.ok(del >= 0 && deleted > del && add > deleted, 'device_del → DEVICE_DELETED(stick) → device_add, in that order');
   t.ok(res.timeline.some((e) => e.event === 'unplugged') && res.timeline.some((e) => e.event === 'plugged'));
-  const check = await readFile(join(await runDir(dir), 'smoke-usb-replug', res.steps[7]!.output!), 'utf8');
+  const check = await readFile(join(dir, res.steps[7]!.output!), 'utf8');
   t.match(check, /\/mnt\/stick\/data: OK/, 'data checks out after the replug');
 });
