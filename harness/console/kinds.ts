@@ -17,6 +17,8 @@ export interface EndRule {
   anyBody?: boolean;
   /** Lines that belong to the report besides the generic report-ish ones (detector.ts). */
   body?: RegExp;
+  /** After the trace, a line that opens another section of the same report; its own trace follows. */
+  more?: RegExp;
   /** Consecutive unrelated lines tolerated inside the report (other output interleaved). */
   gap: number;
   maxLines: number;
@@ -69,6 +71,15 @@ const LOCKING = /^(?:_raw_|__raw_|do_raw_)\w+$|^(?:__)?(?:lock_\w+|validate_chai
 const IRQ_ENTRY = /^(?:__)?(?:sysvec_\w+|hrtimer_\w+|__hrtimer_\w+|tick_\w+|update_process_times|irq_exit\w*|__irq_exit\w*|__do_softirq|handle_softirqs|do_softirq\w*|watchdog_timer_fn|rcu_\w+|print_cpu_stall\w*|check_cpu_stall|nmi_\w+|\w*_cpumask_backtrace|trigger_\w+_backtrace|default_do_nmi|exc_nmi|sched_show_task|dump_cpu_task|__sysvec_\w+|cpuidle_\w+|default_idle\w*|do_idle|cpu_startup_entry)$/;
 const ALLOC = /^(?:__)?(?:kmalloc\w*|kzalloc\w*|kcalloc|krealloc\w*|kvmalloc\w*|kvzalloc|kmem_cache_alloc\w*|__do_kmalloc_node|kmemleak_\w+|slab_post_alloc_hook|slab_alloc\w*|alloc_pages\w*|__alloc_pages\w*|__get_free_pages|get_zeroed_page|vmalloc\w*|__vmalloc\w*|vzalloc|out_of_memory|oom_kill_process|dump_header|__kmem_cache_alloc\w*|spl_kmem_\w+|kmem_alloc\w*|folio_alloc\w*|alloc_pages_mpol\w*)$/;
 
+// Clock reads and delay loops a busy-waiting function calls: where a lockup's RIP lands by chance
+// (real capture: soft lockup with "RIP: 0010:read_hpet" under ktime_get_mono_fast_ns in crashmod_softlockup).
+const SPIN = /^(?:ktime_get\w*|read_hpet|read_tsc|native_read_tsc|rdtsc\w*|acpi_pm_read\w*|kvm_clock_\w+|pvclock_\w+|native_sched_clock|sched_clock\w*|local_clock\w*|cpu_relax|rep_nop|delay_tsc|delay_halt\w*|__const_udelay|__udelay|__delay|udelay)$/;
+// The page-fault path that allocates on behalf of whatever touched the page: an OOM's guilty frame is the
+// kernel function that faulted (real capture: "tail /dev/zero" OOMs under read_zero → clear_user → #PF →
+// vma_alloc_folio), or none when user space itself faulted.
+const MM_FAULT = /^(?:vma_alloc_folio|alloc_pages_vma|(?:__)?handle_mm_fault|handle_pte_fault|do_anonymous_page|do_(?:cow|read|shared)_fault|__do_fault|do_fault|do_wp_page|wp_page_copy|policy_node|do_page_fault|filemap_fault|__filemap_get_folio|shmem_(?:fault|get_folio\w*|alloc_\w+))$/;
+const SLAB_INTERNAL = /^(?:get_partial_node|get_partial|check_slab|deactivate_slab|discard_slab|__free_slab|free_slab|slab_pad_check|validate_slab\w*)$/;
+
 /** Failure kinds, most specific first. */
 export const KINDS: Kind[] = [
   { kind: 'stack-protector', hint: 'stack-protector', start: /^Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: (?<fn>[\w.$]+)/,
@@ -91,8 +102,19 @@ export const KINDS: Kind[] = [
     title: 'CFI failure', guilty: ['header', 'pc', 'frames'], end: TRACE },
   { kind: 'list-corruption', hint: 'list_', start: /^(?<what>list_(?:add|del) (?:corruption|double add))[.,:]/,
     title: '$<what>', guilty: ['pc', 'frames'], end: TRACE },
+  // After repairing a corrupted slab ("FIX …: Marking all objects used", "Object at … not freed") SLUB
+  // finds that slab inconsistent when a worker frees it later: the same corruption seen again, not a
+  // second bug (real captures: crashmod uaf, doublefree). Alone, these are still reports of their own.
+  { kind: 'slab', hint: 'BUG ', start: /^BUG (?<cache>[\w.:-]+) \((?:Not tainted|Tainted: [^)]*)\): (?<msg>Slab disabled since SLUB metadata consistency check failed|Wrong object count|Wrong number of objects)/,
+    title: 'SLUB: $<msg>', guilty: ['frames'], skip: [ALLOC, SLAB_INTERNAL], consequence: true, end: FREE_TEXT },
+  // The allocator's own frames are skipped: "Poison overwritten" is found in kmalloc, on behalf of its caller.
   { kind: 'slab', hint: 'BUG ', start: /^BUG (?<cache>[\w.:-]+) \((?:Not tainted|Tainted: [^)]*)\): (?<msg>.+)/,
-    title: 'SLUB: $<msg>', guilty: ['frames'], end: FREE_TEXT },
+    title: 'SLUB: $<msg>', guilty: ['frames'], skip: [ALLOC, SLAB_INTERNAL], end: FREE_TEXT },
+  // A preempt count of 0 is not atomic at all: the count underflowed because __schedule_bug() reset it
+  // under an earlier report, and the task trips again on exit (real capture: crashmod atomicsleep,
+  // "BUG: scheduling while atomic: sh/156/0x00000000" in do_task_dead). Folded into that report.
+  { kind: 'sleep-in-atomic', hint: 'scheduling while atomic', start: /^BUG: (?<what>scheduling while atomic): .+\/\d+\/0x0+$/,
+    title: 'BUG: $<what>', guilty: ['frames'], skip: [SCHED], consequence: true, end: FREE_TEXT },
   { kind: 'sleep-in-atomic', hint: 'BUG: ', start: /^BUG: (?<what>sleeping function called from invalid context|scheduling while atomic|workqueue leaked (?:lock or )?atomic)/,
     title: 'BUG: $<what>', guilty: ['frames'], skip: [SCHED], end: FREE_TEXT },
   { kind: 'lockdep', hint: 'WARNING: ', start: /^WARNING: (?<what>possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|inconsistent lock state|suspicious RCU usage|bad unlock balance detected!|held lock freed!|lock held when returning to user space!|lock held at task exit time!|Nested lock was not taken|bad contention detected!)/,
@@ -101,13 +123,16 @@ export const KINDS: Kind[] = [
   { kind: 'hung-task', hint: 'blocked for more than', start: /^INFO: task (?<comm>.+):(?<pid>\d+) blocked for more than (?<secs>\d+) seconds/,
     title: 'INFO: task hung', guilty: ['frames'], skip: [SCHED], end: TRACE },
   { kind: 'soft-lockup', hint: 'soft lockup', start: /^(?:watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s! \[(?<comm>.*):(?<pid>\d+)\]/,
-    title: 'BUG: soft lockup', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY], end: TRACE },
+    title: 'BUG: soft lockup', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY, SPIN], end: TRACE },
   { kind: 'hard-lockup', hint: 'LOCKUP', start: /^(?:NMI watchdog: |watchdog: )?Watchdog detected hard LOCKUP on cpu (?<cpu>\d+)/,
-    title: 'BUG: hard lockup', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY], end: TRACE },
+    title: 'BUG: hard lockup', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY, SPIN], end: TRACE },
   { kind: 'rcu-stall', hint: 'stall', start: /^(?:rcu: )?INFO: (?<flavor>rcu_\w+) (?:self-)?detected (?:expedited )?stalls? on CPU/,
-    title: 'INFO: rcu detected stall', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY], end: { ...FREE_TEXT, maxLines: 300 } },
+    title: 'INFO: rcu detected stall', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY, SPIN],
+    // real capture (crashmod rcustall): after the stalled CPU's NMI backtrace, "rcu: rcu_preempt kthread starved
+    // for N jiffies!" and "rcu: RCU grace-period kthread stack dump:" with a second trace, all one report.
+    end: { ...FREE_TEXT, maxLines: 300, more: /^rcu: (?:\w+ kthread (?:starved|timer wakeup didn't happen)|RCU grace-period kthread stack dump|Stack dump where RCU)/ } },
   { kind: 'oom', hint: 'invoked oom-killer', start: /^(?<comm>.+?) invoked oom-killer: gfp_mask=/,
-    title: 'out of memory', guilty: ['frames'], skip: [ALLOC], end: { marker: /^(?:Memory cgroup )?Out of memory/, anyBody: true, gap: 0, maxLines: 5000 } },
+    title: 'out of memory', guilty: ['frames'], skip: [ALLOC, MM_FAULT], end: { marker: /^(?:Memory cgroup )?Out of memory/, anyBody: true, gap: 0, maxLines: 5000 } },
   { kind: 'oom', hint: 'Out of memory', start: /^Out of memory(?: and no killable processes|: Killed process (?<pid>\d+) \((?<comm>[^)]*)\))/,
     title: 'out of memory', guilty: ['frames'], partOf: ['oom'], end: { gap: 0, maxLines: 1 } },
   { kind: 'kernel-bug', hint: 'kernel BUG', start: /^kernel BUG at (?<file>[^:\s]+):(?<line>\d+)!/,

@@ -14,8 +14,11 @@ const TRACE_END = /^\s*<\/TASK>\s*$/;
 // What follows a finished trace and still belongs to the report.
 const TAIL = /^(?:Modules linked in|CR2: |Kernel Offset|FIX |Disabling lock debugging)/;
 const END_MARK = /^---\[ end (?:trace|Kernel panic)/;
+// x86 oops_end() prints the faulting registers once more after "---[ end trace"; they are the oops's own lines.
+const END_TRACE = /^---\[ end trace/;
+const REGS_AGAIN = /^(?:RIP: |Code: |RSP: |RAX: |RDX: |RBP: |R10: |R13: |FS: |CS: |CR2: |PKRU: )/;
 
-const enum Phase { Pre, Trace, Post }
+const enum Phase { Pre, Trace, Post, Regs }
 
 export class OpenReport {
   lines: string[] = [];
@@ -77,8 +80,12 @@ export class OpenReport {
       this.gapLines = [];
       this.traceOver();
     }
+    if (this.phase === Phase.Regs) return REGS_AGAIN.test(body) ? (this.take(raw, n), 'open') : 'closed';
     if (this.phase === Phase.Post) {
+      if (END_TRACE.test(body)) return this.take(raw, n), this.phase = Phase.Regs, 'open';
       if (END_MARK.test(body)) return this.take(raw, n), 'closed';
+      // A further section of the same report (RCU's GP-kthread starvation dump): read it like the first.
+      if (end.more?.test(body)) return this.phase = Phase.Pre, this.take(raw, n), 'open';
       if (TAIL.test(body)) return this.take(raw, n), 'open';
       return 'closed';
     }
@@ -106,7 +113,7 @@ export class OpenReport {
   /** Whether the report reached its natural end (vs cut off by flush or a cap). */
   get complete(): boolean {
     const end = this.row.end;
-    return this.phase === Phase.Post || (!end.afterTrace && !end.marker);
+    return this.phase === Phase.Post || this.phase === Phase.Regs || (!end.afterTrace && !end.marker);
   }
 
   /** Fold a consequence (a panic after this oops) into this report. */

@@ -43,7 +43,8 @@ export function decide(o: Outcome, expect: Expectations): Decision {
     return { verdict: 'error', reason: o.harnessError.reason, message: o.harnessError.message };
   }
   if (o.hang) return { verdict: 'failed', reason: 'hang', message: `hang: ${o.hang.message}` };
-  if (o.lost) {
+  // A wanted crash that takes the VM down (a boot-time panic before pvpanic is loaded: QEMU exits) is the expected end.
+  if (o.lost && !(wanted.length > 0 && missing.length === 0)) {
     return { verdict: 'failed', reason: 'lost-connection', message: `lost connection during step ${o.lost.step}: ${o.lost.message}` };
   }
   const failedStep = o.steps.find((s) => s.status === 'failed' || s.status === 'timeout' || s.status === 'lost');

@@ -49,7 +49,7 @@ t.test('unrelated lines inside a trace (no caller ids) are tolerated', async (t)
 });
 
 t.test('a second, unrelated crash after the fold window is its own report', async (t) => {
-  const oops = readFileSync(join(FIX, 'gpf-non-canonical.log'), 'utf8');
+  const oops = readFileSync(join(FIX, 'real-6.1-gpf.log'), 'utf8');
   const noise = Array.from({ length: 150 }, (_, i) => `[    9.${String(i).padStart(6, '0')}] systemd[1]: tick ${i}`).join('\n');
   const r = triage(`${oops}${noise}\n[   10.000000] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000009\n`);
   t.same(r.map((x) => x.kind), ['gpf', 'panic']);
@@ -57,7 +57,7 @@ t.test('a second, unrelated crash after the fold window is its own report', asyn
 });
 
 t.test('a panic right after an oops folds into it', async (t) => {
-  const oops = readFileSync(join(FIX, 'gpf-non-canonical.log'), 'utf8');
+  const oops = readFileSync(join(FIX, 'real-6.1-gpf.log'), 'utf8');
   const r = triage(`${oops}[    9.000000] Kernel panic - not syncing: Fatal exception in interrupt\n`);
   t.equal(r.length, 1);
   t.same(r[0]!.chained, ['panic: Fatal exception in interrupt']);
@@ -70,7 +70,7 @@ t.test('single I/O errors are not a crash; three within seconds are', async (t) 
 });
 
 t.test('signatures ignore addresses, PIDs, CPUs, time stamps and device names', async (t) => {
-  const base = readFileSync(join(FIX, 'null-deref-fatal-exception.log'), 'utf8');
+  const base = readFileSync(join(FIX, 'real-6.1-null.log'), 'utf8');
   const other = base
     .replace(/\[ +[\d.]+\]/g, (m) => `[${(Number(m.slice(1, -1)) + 1234.5).toFixed(6).padStart(12)}]`)
     .replace(/ffff[0-9a-f]{12}/g, 'ffff8f00deadbeef')

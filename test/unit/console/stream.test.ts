@@ -28,7 +28,7 @@ function feedAll(parts: Array<Buffer | string>) {
   return d.flush(true);
 }
 
-for (const name of ['seed000-qemu-spl-panic-halt.log', 'kasan-use-after-free.log', 'hung-task-zfs-txg.log', 'btrfs-transaction-abort.log']) {
+for (const name of ['seed000-qemu-spl-panic-halt.log', 'synthetic-kasan-use-after-free.log', 'synthetic-hung-task-zfs-txg.log', 'synthetic-btrfs-transaction-abort.log', 'real-6.1-rcustall.log', 'real-6.1-uaf.log']) {
   t.test(`${name}: same reports whatever the chunking`, async (t) => {
     const buf = log(name);
     const whole = triage(buf);
@@ -43,34 +43,36 @@ for (const name of ['seed000-qemu-spl-panic-halt.log', 'kasan-use-after-free.log
 
 t.test('invalid UTF-8 and a split multi-byte character do not break a report', async (t) => {
   const head = Buffer.from('[    1.000000] garbage \xff\xfe here \u00e9\n', 'latin1');
-  const body = log('gpf-non-canonical.log');
+  const body = log('real-6.1-gpf.log');
   const euro = Buffer.from('[    1.000001] price \u20ac\n');
   const r = feedAll([head, euro.subarray(0, 22), euro.subarray(22), body]);
   t.equal(r.length, 1);
   t.equal(r[0]!.title, 'general protection fault in crashmod_gpf');
-  t.equal(r[0]!.start, 9, 'line numbers count the damaged lines');
+  t.equal(r[0]!.start, feedAll([body])[0]!.start + 2, 'line numbers count the damaged lines');
 });
 
 t.test('a very long line is cut, not kept whole, and numbering holds', async (t) => {
   const long = `[    1.000000] ${'x'.repeat(MAX_LINE * 3)}\n`;
-  const r = feedAll([long.slice(0, 5000), long.slice(5000), log('gpf-non-canonical.log')]);
-  t.equal(r[0]!.start, 8);
+  const r = feedAll([long.slice(0, 5000), long.slice(5000), log('real-6.1-gpf.log')]);
+  t.equal(r[0]!.start, feedAll([log('real-6.1-gpf.log')])[0]!.start + 1);
 });
 
 t.test('onReportStart fires on the header line, before the report is complete', async (t) => {
   const starts: Array<[string, number]> = [];
   const d = new CrashDetector({ onReportStart: (kind, line) => starts.push([kind, line]) });
-  const lines = log('null-deref-fatal-exception.log').toString().split('\n');
-  d.feed(`${lines.slice(0, 8).join('\n')}\n`);
-  t.same(starts, [['null-deref', 8]], 'fired on line 8 as soon as it arrived');
+  const lines = log('real-6.1-null.log').toString().split('\n');
+  const header = lines.findIndex((l) => l.includes('BUG: kernel NULL pointer dereference')) + 1;
+  d.feed(`${lines.slice(0, header).join('\n')}\n`);
+  t.same(starts, [['null-deref', header]], `fired on line ${header} as soon as it arrived`);
   t.equal(d.reports.length, 0, 'nothing closed yet');
 });
 
 t.test('flush closes an open report as truncated and is idempotent', async (t) => {
   const reports: string[] = [];
   const d = new CrashDetector({ onReport: (r) => reports.push(r.title) });
-  const lines = log('soft-lockup-panic.log').toString().split('\n');
-  d.feed(`${lines.slice(0, 20).join('\n')}\n`);
+  const lines = log('real-6.1-softlockup.log').toString().split('\n');
+  // Up to the first line naming the spinning function (its RIP or its frame), well before the trace ends.
+  d.feed(`${lines.slice(0, lines.findIndex((l) => l.includes('crashmod_softlockup+')) + 1).join('\n')}\n`);
   const first = d.flush();
   t.equal(first.length, 1);
   t.equal(first[0]!.truncated, true);

@@ -26,7 +26,7 @@ t.test('a crashing log: exit 1, JSON with the crash fields', async (t) => {
 });
 
 t.test('a clean log: exit 0; human output says so', async (t) => {
-  const { code, text } = await run([join(FIX, 'clean-boot-false-alarms.log')], false);
+  const { code, text } = await run([join(FIX, 'synthetic-clean-boot-false-alarms.log')], false);
   t.equal(code, 0);
   t.match(text, /no crash/);
   t.match(text, /note: ZFS pool 'tank' suspended/);
@@ -35,8 +35,8 @@ t.test('a clean log: exit 0; human output says so', async (t) => {
 t.test('a directory: one JSON line per log file, recursively, expected files skipped', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'krepro-triage-'));
   mkdirSync(join(dir, 'sub'));
-  copyFileSync(join(FIX, 'gpf-non-canonical.log'), join(dir, 'a.log'));
-  copyFileSync(join(FIX, 'clean-boot-false-alarms.log'), join(dir, 'sub', 'b.log'));
+  copyFileSync(join(FIX, 'real-6.1-gpf.log'), join(dir, 'a.log'));
+  copyFileSync(join(FIX, 'synthetic-clean-boot-false-alarms.log'), join(dir, 'sub', 'b.log'));
   writeFileSync(join(dir, 'a.expected.json'), '{}');
   const { code, text } = await run([dir], true);
   t.equal(code, 1);

@@ -62,6 +62,15 @@ t.test('lost connection without a crash is its own reason', async (t) => {
   t.equal(d.reason, 'lost-connection');
 });
 
+t.test('an expected panic that ends the VM (QEMU exits, no pvpanic yet) passes', async (t) => {
+  const boot = crash('panic', 'panic: VFS: Unable to mount root fs on unknown-block(0,0)', 0);
+  const lost = { step: 0, message: 'QEMU exited unexpectedly (code 0, signal null)' };
+  const d = decide({ crashes: [boot], steps: [], lost }, { crashes: [{ kind: '^panic$', title: 'Unable to mount root fs' }], allow: [] });
+  t.equal(d.verdict, 'passed', d.message);
+  const other = decide({ crashes: [], steps: [], lost }, { crashes: [{ kind: '^panic$' }], allow: [] });
+  t.equal(other.reason, 'lost-connection', 'not when the wanted crash is missing');
+});
+
 t.test('allowed reports are recorded but do not fail the run', async (t) => {
   const io = crash('io-errors', 'I/O errors on sdX', 3);
   const d = decide({ crashes: [io], steps: [step(3, 'ok')] }, { crashes: 'none', allow: [{ kind: 'io-errors' }] });

@@ -1,0 +1,34 @@
+// The same trigger crashed twice, in two separate boots of the same kernel
+// (test/fixtures/crashmod/capture.sh --runs 2): time stamps, PIDs, stack and
+// object addresses differ, and the signature must not.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { CrashDetector } from '../../../harness/console/detector.js';
+
+const DIR = join(import.meta.dirname, '../../fixtures/console');
+
+function triage(name: string) {
+  const d = new CrashDetector();
+  d.feed(readFileSync(join(DIR, name)));
+  return d.flush(true);
+}
+
+/** The values that make two boots' reports differ: hex words of 12+ digits and [T]imestamps. */
+function volatiles(name: string): Set<string> {
+  return new Set(readFileSync(join(DIR, name), 'utf8').match(/\b[0-9a-f]{12,16}\b|\[ *\d+\.\d+\]/g) ?? []);
+}
+
+for (const trigger of ['null', 'uaf']) {
+  t.test(`crashmod ${trigger}, two boots: one signature`, async (t) => {
+    const a = triage(`real-6.1-${trigger}.log`);
+    const b = triage(`real-6.1-${trigger}-2.log`);
+    t.equal(a.length, 1, 'one report in the first capture');
+    t.equal(b.length, 1, 'one report in the second capture');
+    const only = [...volatiles(`real-6.1-${trigger}-2.log`)].filter((v) => !volatiles(`real-6.1-${trigger}.log`).has(v));
+    t.ok(only.length > 10, `the captures really differ (${only.length} addresses/time stamps only in the second)`);
+    t.equal(b[0]!.title, a[0]!.title, 'same title');
+    t.equal(b[0]!.signature, a[0]!.signature, 'same signature');
+    t.same(b[0]!.frames, a[0]!.frames, 'same frames');
+  });
+}
