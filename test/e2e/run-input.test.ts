@@ -60,3 +60,16 @@ t.test('SIGINT during boot leaves no QEMU process', async (t) => {
   t.equal(res?.verdict, 'error', 'the interrupted attempt is recorded as an error');
   t.match(res?.message, /interrupted by SIGINT/);
 });
+
+t.test('doctor reports the host tools and the accelerator it would use', async (t) => {
+  const r = await krepro(['doctor']);
+  t.match(r.stdout, /host tools: all present|missing /);
+  t.match(r.stdout, /accelerator: (kvm|tcg) \(.+\)/);
+  t.equal(r.exitCode, /missing /.test(r.stdout) ? 1 : 0, 'exit code follows what is missing', { output: r.all });
+});
+
+t.test('doctor names the packages when tools are missing', async (t) => {
+  const r = await krepro(['doctor'], { env: { PATH: '/nonexistent' } });
+  t.equal(r.exitCode, 1);
+  t.match(r.stdout, /missing\s+qemu-system-x86_64 .*package qemu-system-x86/);
+});
