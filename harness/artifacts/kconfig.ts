@@ -149,7 +149,9 @@ export function explainDropped(symbol: string, defs: Map<string, KconfigEntry[]>
     }
     for (const { d, file, line } of deps) {
       const vals = expressionSymbols(d).map((s) => `${s}=${config.get(s) ?? 'n'}`);
-      lines.push(`${indent}${sym}: depends on ${d}${vals.length ? `  [${vals.join(' ')}]` : ''}  (${file}:${line})`);
+      // $(cc-option …)/$(success …) are evaluated with the compiler of the make run: the usual culprit is a missing `llvm:`.
+      const probe = vals.length === 0 && /\$\(/.test(d) ? ' — a test of the toolchain (false with this compiler?)' : '';
+      lines.push(`${indent}${sym}: depends on ${d}${vals.length ? `  [${vals.join(' ')}]` : ''}  (${file}:${line})${probe}`);
       if (level + 1 >= depth) continue;
       for (const s of expressionSymbols(d)) {
         if ((config.get(s) ?? 'n') === 'n') walk(s, level + 1, `${indent}  `);

@@ -1,0 +1,27 @@
+// Kernel builds that must not happen: requested options that did not survive
+// merge_config + olddefconfig stop the build after configuring (≈ 1 min), with
+// the dropped options and why; the verdict is error/build-failed (bisect: skip).
+import t from 'tap';
+import { krepro, runScenario } from './helpers.js';
+
+t.test('krepro run: dropped options are error/build-failed with the list, nothing compiled', async (t) => {
+  const { exitCode, res, output } = await runScenario(t, 'test/e2e/scenarios/kernel-dropped-options.yaml', 'kernel-dropped-options');
+  t.equal(exitCode, 3, 'exit 3 (error)', { output });
+  t.equal(res.verdict, 'error');
+  t.equal(res.reason, 'build-failed');
+  t.match(res.message, /3 requested kernel option\(s\) did not survive/);
+  t.match(res.message, /CONFIG_RETPOLINE: requested y \(.*kconfig-6\.1-names\.config:3\), got absent\n\s+no `config RETPOLINE` in this source tree/);
+  t.match(res.message, /CONFIG_CFI_CLANG: requested y .*\n\s+CFI_CLANG: depends on \$\(cc-option,-fsanitize=kcfi\)/);
+  t.equal(res.steps.length, 0, 'no step ran');
+});
+
+t.test('krepro kernel build: a cached small LLVM build prints its artifact', async (t) => {
+  const r = await krepro(['kernel', 'build', 'scenarios/cfi/zfs-module-load.yaml', '--json']);
+  t.equal(r.exitCode, 0, 'built or found', { output: r.all });
+  const info = JSON.parse(String(r.stdout)) as { release: string; bzImage: string; buildTree: string };
+  t.match(info.release, /^6\.12\.\d+$/);
+  t.match(info.bzImage, /kernel-build\/[0-9a-f]{64}\/bzImage$/);
+  const again = await krepro(['kernel', 'build', 'scenarios/cfi/zfs-module-load.yaml', '--json']);
+  t.same(JSON.parse(String(again.stdout)), info, 'second call: same entry');
+  t.notMatch(String(again.stderr), /build kernel/, 'nothing rebuilt');
+});
