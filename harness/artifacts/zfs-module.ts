@@ -15,6 +15,7 @@ import { debianHeaders, type KernelHeaders } from './kernel-headers.js';
 import type { KernelArtifact } from './kernel.js';
 import { cacheRoot } from './root.js';
 import { task } from '../util/progress.js';
+import { cloneZfs, parseZfsGit, zfsGitSource } from './zfs-git.js';
 
 // Bump when the build commands change in a way that changes the modules.
 const BUILDER_VERSION = 1;
@@ -46,6 +47,13 @@ export function logTail(text: string, n = LOG_TAIL_LINES): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
+async function newestDebianZfs(): Promise<string> {
+  await ensureLists();
+  const v = (await apt('apt-cache', ['madison', 'zfs-dkms'])).split('\n')[0]?.split('|')[1]?.trim();
+  if (!v) throw new Error('no zfs-dkms in the private apt lists');
+  return v;
+}
+
 async function debianZfsVersion(upstream: string): Promise<string> {
   if (!/^\d+\.\d+\.\d+$/.test(upstream)) throw new Error(`zfs version must look like 2.3.2, got ${JSON.stringify(upstream)}`);
   await ensureLists();
@@ -75,15 +83,26 @@ async function compilerVersion(h: KernelHeaders): Promise<string> {
 
 /** Build (or find) the ZFS modules for `kernel`, with the userland package list. */
 export async function buildZfs(upstream: string, kernel: KernelArtifact): Promise<BuiltModules> {
-  const debVersion = await debianZfsVersion(upstream);
-  const dkms = (await aptFetch([`zfs-dkms=${debVersion}`])).get('zfs-dkms')!;
+  const gitRef = parseZfsGit(upstream);
+  const git = gitRef && (await zfsGitSource(gitRef));
+  // A git tree's modules go with the Debian userland of its META version (the newest one when Debian lacks it).
+  const debVersion = git ? await debianZfsVersion(git.version).catch(newestDebianZfs) : await debianZfsVersion(upstream);
+  const dkms = git ? undefined : (await aptFetch([`zfs-dkms=${debVersion}`])).get('zfs-dkms')!;
   const packages = await userland(debVersion);
   const headers = await debianHeaders(kernel);
   const cc = await compilerVersion(headers);
-  const key = hashOf(['zfs-module', BUILDER_VERSION, basename(dkms.path), dkms.sha256, kernel.hash, headers.hash, cc]);
+  const what = git ? ['git-tree', git.tree] : [basename(dkms!.path), dkms!.sha256];
+  const key = hashOf(['zfs-module', BUILDER_VERSION, ...what, kernel.hash, headers.hash, cc]);
   const logPath = join(cacheRoot(), 'zfs-module', `${key}.build.log`);
+  const unpack = git
+    ? (src: string) => cloneZfs(git, src)
+    : async (src: string) => {
+      await execa('dpkg-deb', ['-x', dkms!.path, src]);
+      return join(src, 'usr', 'src', `zfs-${upstream}`);
+    };
+  const label = git ? `${git.ref} (${git.commit.slice(0, 12)})` : debVersion;
   const dir = await cached('zfs-module', key, async (tmp) => {
-    await buildInto(tmp, { upstream, debVersion, dkms: dkms.path, kernel, headers, cc, logPath });
+    await buildInto(tmp, { label, git: Boolean(git), unpack, kernel, headers, cc, logPath });
   });
   const modules = new Map<string, string>();
   const root = join(dir, 'lib', 'modules', kernel.release);
@@ -97,9 +116,12 @@ export async function buildZfs(upstream: string, kernel: KernelArtifact): Promis
 }
 
 interface BuildInput {
-  upstream: string;
-  debVersion: string;
-  dkms: string;
+  /** Shown and logged: the Debian version, or the git ref. */
+  label: string;
+  /** A git tree: configure must be generated (autogen.sh) and the gitrev header made. */
+  git: boolean;
+  /** Put the source under src; returns the tree holding ./configure (or autogen.sh). */
+  unpack: (src: string) => Promise<string>;
   kernel: KernelArtifact;
   headers: KernelHeaders;
   cc: string;
@@ -107,24 +129,26 @@ interface BuildInput {
 }
 
 async function buildInto(out: string, b: BuildInput): Promise<void> {
-  const t = task(`build zfs ${b.debVersion} for ${b.kernel.release}`, { important: true });
+  const t = task(`build zfs ${b.label} for ${b.kernel.release}`, { important: true });
   await mkdir(join(out, '..'), { recursive: true });
   const fd = openSync(b.logPath, 'w');
   const src = join(out, 'src');
   const times: Record<string, number> = {};
   try {
-    writeSync(fd, `# zfs-dkms ${b.debVersion} for ${b.kernel.identity}\n# compiler: ${b.cc}\n# kernel built with: ${b.headers.compilerText}\n`);
+    writeSync(fd, `# zfs ${b.label} for ${b.kernel.identity}\n# compiler: ${b.cc}\n# kernel built with: ${b.headers.compilerText}\n`);
     t.update('unpack');
-    await execa('dpkg-deb', ['-x', b.dkms, src]);
-    const tree = join(src, 'usr', 'src', `zfs-${b.upstream}`);
+    const tree = await b.unpack(src);
     const jobs = String(Math.max(1, availableParallelism()));
     // CC is what the kernel's Makefile would use anyway; passing it keeps configure's test modules consistent.
     const env = { LC_ALL: 'C', CC: b.headers.compiler };
     const phases: Array<[string, string, string[]]> = [
+      ...(b.git ? [['autogen', './autogen.sh', []] as [string, string, string[]]] : []),
       ['configure', './configure', ['--disable-dependency-tracking', '--prefix=/usr', '--with-config=kernel',
         `--with-linux=${b.headers.source}`, `--with-linux-obj=${b.headers.obj}`,
         // A kernel built with LLVM=-N: ZFS's knob passes the same LLVM= to its configure tests and module build.
         ...(b.headers.llvm ? [`KERNEL_LLVM=-${b.headers.llvm}`] : [])]],
+      // gitrev: include/zfs_gitrev.h from `git describe`, which a git tree lacks (a release tarball ships it).
+      ...(b.git ? [['gitrev', 'make', ['gitrev']] as [string, string, string[]]] : []),
       ['make', 'make', ['-C', 'module', `-j${jobs}`]],
     ];
     for (const [phase, cmd, args] of phases) {
@@ -146,7 +170,7 @@ async function buildInto(out: string, b: BuildInput): Promise<void> {
     if (!built.includes('zfs.ko')) throw new Error('make finished but no zfs.ko was built');
     const sizes = Object.fromEntries(await Promise.all(built.map(async (n) => [n, (await stat(join(dest, n))).size])));
     await writeFile(join(out, 'manifest.json'), `${JSON.stringify({
-      zfs: b.debVersion, kernel: b.kernel.identity, compiler: b.cc, ...times, modules: sizes,
+      zfs: b.label, kernel: b.kernel.identity, compiler: b.cc, ...times, modules: sizes,
     }, null, 2)}\n`);
     await rm(src, { recursive: true, force: true });
     closeSync(fd);
@@ -156,7 +180,7 @@ async function buildInto(out: string, b: BuildInput): Promise<void> {
     try { closeSync(fd); } catch { /* already closed */ }
     const tail = logTail(await readFile(b.logPath, 'utf8').catch(() => ''));
     t.fail((err as Error).message.split('\n')[0] ?? 'failed');
-    throw new Error(`ZFS ${b.debVersion} module build failed for ${b.kernel.release}: ${(err as Error).message}\n` +
+    throw new Error(`ZFS ${b.label} module build failed for ${b.kernel.release}: ${(err as Error).message}\n` +
       `full log: ${b.logPath}\n--- last lines ---\n${tail}`);
   }
 }
