@@ -4,7 +4,7 @@
 // entry per (zfs-dkms .deb, kernel, headers, compiler): the second run builds
 // nothing. The full build log stays in the entry (or beside it on failure).
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, writeSync } from 'node:fs';
+import { existsSync, openSync, closeSync, writeSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, stat, writeFile, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
@@ -142,13 +142,14 @@ async function buildInto(out: string, b: BuildInput): Promise<void> {
     // CC is what the kernel's Makefile would use anyway; passing it keeps configure's test modules consistent.
     const env = { LC_ALL: 'C', CC: b.headers.compiler };
     const phases: Array<[string, string, string[]]> = [
-      ...(b.git ? [['autogen', './autogen.sh', []] as [string, string, string[]]] : []),
+      // Upstream git trees have no configure (release tarballs and Debian's dkms tree do).
+      ...(b.git && !existsSync(join(tree, 'configure')) ? [['autogen', './autogen.sh', []] as [string, string, string[]]] : []),
       ['configure', './configure', ['--disable-dependency-tracking', '--prefix=/usr', '--with-config=kernel',
         `--with-linux=${b.headers.source}`, `--with-linux-obj=${b.headers.obj}`,
         // A kernel built with LLVM=-N: ZFS's knob passes the same LLVM= to its configure tests and module build.
         ...(b.headers.llvm ? [`KERNEL_LLVM=-${b.headers.llvm}`] : [])]],
       // gitrev: include/zfs_gitrev.h from `git describe`, which a git tree lacks (a release tarball ships it).
-      ...(b.git ? [['gitrev', 'make', ['gitrev']] as [string, string, string[]]] : []),
+      ...(b.git && existsSync(join(tree, 'scripts', 'make_gitrev.sh')) ? [['gitrev', 'make', ['gitrev']] as [string, string, string[]]] : []),
       ['make', 'make', ['-C', 'module', `-j${jobs}`]],
     ];
     for (const [phase, cmd, args] of phases) {

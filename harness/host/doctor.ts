@@ -31,6 +31,9 @@ export const HOST_TOOLS: Array<{ tool: string; pkg: string; why: string; need?: 
   { tool: 'ccache', pkg: 'ccache', why: 'kernel build: fast rebuilds after a config change', need: 'kernel-build' },
   { tool: 'xz', pkg: 'xz-utils', why: 'kernel build: unpacks linux-source tarballs', need: 'kernel-build' },
   { tool: 'git', pkg: 'git', why: 'kernel build: { git: PATH, ref } sources', need: 'kernel-build' },
+  { tool: 'autoreconf', pkg: 'autoconf', why: 'ZFS from git (zfs: git:PATH@REF): autogen.sh', need: 'zfs-build' },
+  { tool: 'automake', pkg: 'automake', why: 'ZFS from git: autogen.sh', need: 'zfs-build' },
+  { tool: 'libtoolize', pkg: 'libtool', why: 'ZFS from git: autogen.sh', need: 'zfs-build' },
 ];
 
 async function onPath(tool: string): Promise<string | undefined> {
