@@ -27,17 +27,23 @@ t.test('replug + reopen + clear: failed/crash SPL PANIC in zio_encrypt at the zp
   t.same(await qemuProcesses(dir), [], 'no QEMU left');
 });
 
-t.test('plain replug + clear (no reopen): the receive stalls and the watchdog gives failed/hang with stacks', async (t) => {
+t.test('plain replug + clear (no reopen): failed either way — the panic or a stall caught by the watchdog', async (t) => {
   const dir = t.testdir();
   const r = await krepro(['run', 'scenarios/zfs/raw-send-usb-replug-stall.yaml', '--results', dir]);
   const res = (await results(dir)).get('zfs-raw-send-usb-replug-stall')!;
   t.equal(r.exitCode, 1, 'exit code', { output: r.all });
   t.equal(res.verdict, 'failed', res.message);
-  t.equal(res.reason, 'hang');
-  t.match(res.message, /no progress for \d+s/, 'the watchdog, not the global timeout');
-  const wait = res.steps.find((s) => s.label.startsWith('wait: job send'));
-  t.equal(wait?.status, 'timeout');
-  t.match(res.diagnostics?.stuckTasks ?? '', /== pid \d+ \(\S+\) state D/, 'stuck D-state tasks with their stacks');
-  t.comment(`${res.message}; total ${(res.timings.totalMs! / 1000).toFixed(0)}s`);
+  // Both paths were seen on 6.1 + 2.3.2: a stall with `zpool clear` in D state, and the
+  // report's own panic once `zpool clear` retries the writes. Each has its evidence.
+  if (res.reason === 'crash') {
+    const panic = res.crashes.find((c) => c.kind === 'spl-panic');
+    t.equal(panic?.title, 'SPL PANIC in zio_encrypt', 'the reported panic');
+    t.equal(res.steps.find((s) => s.index === panic?.step)?.label, 'run: zpool clear usbpool', 'mapped to zpool clear');
+  } else {
+    t.equal(res.reason, 'hang', 'a stall, if not the panic');
+    t.match(res.message, /no progress for \d+s/, 'the watchdog, not the global timeout');
+    t.match(res.diagnostics?.stuckTasks ?? '', /== pid \d+ \(\S+\) state D/, 'stuck D-state tasks with their stacks');
+  }
+  t.comment(`path taken: ${res.reason}; ${res.message}; total ${(res.timings.totalMs! / 1000).toFixed(0)}s`);
   t.same(await qemuProcesses(dir), [], 'no QEMU left');
 });
