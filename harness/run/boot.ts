@@ -9,7 +9,9 @@ export const DEFAULT_CMDLINE = [
   'console=ttyS0,115200',
   // Reboot at once on panic; with -no-reboot and pvpanic's panic=pause QEMU keeps the VM for evidence.
   'panic=-1',
-  'loglevel=6',
+  // KERN_INFO (6) must reach the console: a hung task's stack (sched_show_task), sysrq-w/t dumps and
+  // some RCU stall detail are printed at that level; loglevel=6 left "INFO: task … blocked" without its stack.
+  'loglevel=7',
   'printk.time=1',
   'net.ifnames=0',
   'random.trust_cpu=on',
