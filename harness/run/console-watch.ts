@@ -49,6 +49,8 @@ export class ConsoleWatch {
     const n = this.lines.length;
     const m = STEP_MARK.exec(line);
     if (m) this.marks.push([n, Number(m[1])]);
+    // krepro's own step marker quotes the step, so a `wait: { console: X }` would match its own announcement.
+    if (m) return;
     for (const w of this.waiters) {
       if (n > w.fromLine && w.regex.test(line)) {
         this.waiters.delete(w);
@@ -69,7 +71,7 @@ export class ConsoleWatch {
 
   /** Resolve with the first line after `fromLine` that matches; rejects on abort. */
   waitFor(regex: RegExp, fromLine: number, signal?: AbortSignal): Promise<string> {
-    const seen = this.lines.slice(fromLine).find((l) => regex.test(l));
+    const seen = this.lines.slice(fromLine).find((l) => !STEP_MARK.test(l) && regex.test(l));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const w: LineWaiter = { regex, fromLine, resolve };
