@@ -73,7 +73,7 @@ export class Guest {
         return await Guest.connectOnce(opts);
       } catch (e) {
         last = e as Error;
-        if (/host key/i.test(last.message)) throw last; // a wrong key will not fix itself
+        if (/host key|privateKey/i.test(last.message)) throw last; // a wrong or unreadable key will not fix itself
         await sleep(250, opts.signal);
       }
     }
