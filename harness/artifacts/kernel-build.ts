@@ -174,6 +174,7 @@ async function compile(out: string, b: CompileInput): Promise<void> {
     await writeFile(join(out, 'manifest.json'), `${JSON.stringify({ release, source: b.source.identity, toolchain: b.toolchain.version, ...times }, null, 2)}\n`);
     await copyFile(join(obj, '.config'), join(out, 'config'));
     await rename(b.logPath, join(out, 'build.log'));
+    t.update('');
     t.done(`${release}, ${Object.entries(times).map(([k, v]) => `${k.replace(/Ms$/, '')} ${(v / 1000).toFixed(0)}s`).join(', ')}`);
   } catch (err) {
     t.fail((err as Error).message.split('\n')[0] ?? 'failed');
