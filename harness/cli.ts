@@ -18,8 +18,9 @@ const USAGE = `usage:
   krepro schema [--out FILE]                  print the scenario JSON Schema
   krepro doctor [--install]                   check host tools and KVM; --install installs missing packages (root)
   krepro kernel build SCENARIO.yaml | --source linux-source-6.12|GIT --ref REF|DIR
-         [--base tinyconfig|defconfig|debian] [--fragment NAME|PATH]… [--llvm 16] [--json]
+         [--base tinyconfig|defconfig|debian] [--fragment NAME|PATH]… [--llvm 16] [--json] [--check]
                                               build (or find cached) a kernel; prints bzImage, modules, build tree
+                                              (--check: configure + verify the fragments only, print the .config)
 `;
 
 async function run(argv: string[]): Promise<number> {
@@ -88,12 +89,13 @@ async function kernel(argv: string[]): Promise<number> {
     args: rest, allowPositionals: true, options: {
       source: { type: 'string' }, ref: { type: 'string' }, base: { type: 'string' },
       fragment: { type: 'string', multiple: true, default: [] }, llvm: { type: 'string' }, json: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
     },
   });
   if (positionals.length > 1 || (positionals.length === 1) === (values.source !== undefined)) {
     throw new UsageError('kernel build: give either one scenario file or --source');
   }
-  return kernelBuildCommand({ scenario: positionals[0], source: values.source, ref: values.ref, base: values.base, fragments: values.fragment!, llvm: values.llvm, json: values.json! }, process.stdout);
+  return kernelBuildCommand({ scenario: positionals[0], source: values.source, ref: values.ref, base: values.base, fragments: values.fragment!, llvm: values.llvm, json: values.json!, check: values.check! }, process.stdout);
 }
 
 class UsageError extends Error {}

@@ -33,13 +33,19 @@ export interface KernelBuildTree {
   toolchain: Toolchain;
 }
 
-/** Configure, check and build (or find cached) the kernel a scenario describes. */
-export async function buildKernel(spec: KernelBuildSpec): Promise<KernelArtifact & { tree: KernelBuildTree }> {
+/** Configure and check only (no compiling): the final .config text, or the refusal listing dropped options. */
+export async function checkKernelConfig(spec: KernelBuildSpec): Promise<{ config: string; source: KernelSource; toolchain: Toolchain }> {
   const toolchain = await resolveToolchain(spec.llvm);
   const source = await resolveSource(spec.source);
   const fragments = await Promise.all(spec.fragments.map(async (f) => ({ file: f, text: await readFile(f, 'utf8') })));
   const config = await configure(spec, source, fragments, toolchain);
   await verify(config, fragments, source);
+  return { config, source, toolchain };
+}
+
+/** Configure, check and build (or find cached) the kernel a scenario describes. */
+export async function buildKernel(spec: KernelBuildSpec): Promise<KernelArtifact & { tree: KernelBuildTree }> {
+  const { config, source, toolchain } = await checkKernelConfig(spec);
   const key = hashOf(['kernel-build', BUILDER_VERSION, source.hash, config, toolchain.version]);
   const label = `${source.identity.replace(/^debian:/, '')} ${spec.base}+${spec.fragments.map((f) => basename(f, '.config')).join('+')}${spec.llvm ? ` llvm-${spec.llvm}` : ''}`;
   const logPath = join(cacheRoot(), 'kernel-build', `${key}.build.log`);

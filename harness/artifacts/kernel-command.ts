@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fragmentPath } from '../scenario/kernel-build.js';
 import { loadScenario } from '../scenario/load.js';
 import type { KernelBase, KernelBuildSpec, KernelSourceSpec } from '../scenario/types.js';
-import { buildKernel } from './kernel-build.js';
+import { buildKernel, checkKernelConfig } from './kernel-build.js';
 
 export interface KernelBuildOptions {
   scenario?: string;
@@ -16,6 +16,8 @@ export interface KernelBuildOptions {
   fragments: string[];
   llvm?: string;
   json: boolean;
+  /** Configure and check the fragments only; print the final .config. */
+  check?: boolean;
 }
 
 function kconfigsDir(): string {
@@ -48,6 +50,11 @@ export async function kernelBuildCommand(o: KernelBuildOptions, out: NodeJS.Writ
     if (sc.kernel.kind !== 'build') throw new Error(`${o.scenario}: its kernel is not a { build: … } kernel`);
     spec = sc.kernel.build;
   } else spec = specFromOptions(o);
+  if (o.check) {
+    const { config } = await checkKernelConfig(spec);
+    out.write(config);
+    return 0;
+  }
   const k = await buildKernel(spec);
   const info = { release: k.release, bzImage: k.bzImage, modules: k.modulesDir, buildTree: k.tree.obj, source: k.tree.source, identity: k.identity, hash: k.hash };
   out.write(o.json ? `${JSON.stringify(info, null, 2)}\n` : Object.entries(info).map(([key, v]) => `${key.padEnd(10)} ${v}\n`).join(''));
