@@ -25,26 +25,31 @@ export const parallelStep: StepImpl<ParallelStep> = async (ctx, step) => {
     return stuck.length ? `; could not stop ${stuck.join(', ')}` : '';
   };
 
-  while (pending.size > 0) {
-    const first = await firstToEnd([...pending], signal);
-    if (!first) {
-      // A hang leaves the jobs running: their stacks are the evidence the runner collects next.
-      return timer.timedOut() && !ctx.signal.aborted
-        ? { status: 'timeout', message: `${summarize(jobs)} after ${step.timeoutMs / 1000}s` }
-        : { status: 'interrupted' };
+  // The deadline's timer is a strong one: clear it, or it keeps krepro alive after the run.
+  try {
+    while (pending.size > 0) {
+      const first = await firstToEnd([...pending], signal);
+      if (!first) {
+        // A hang leaves the jobs running: their stacks are the evidence the runner collects next.
+        return timer.timedOut() && !ctx.signal.aborted
+          ? { status: 'timeout', message: `${summarize(jobs)} after ${step.timeoutMs / 1000}s` }
+          : { status: 'interrupted' };
+      }
+      pending.delete(first.job);
+      const o: StepOutcome = judgeJob(first.job, first.result);
+      if (o.status !== 'ok') {
+        const note = o.status === 'failed' ? await stopRest() : '';
+        return { ...o, message: `${o.message}${note}` };
+      }
+      const ends = step.join === 'first' || (typeof step.join === 'object' && step.join.job === first.job.name);
+      if (ends) {
+        const note = await stopRest();
+        // A job that outlives SIGKILL is stuck in the kernel: a hang, with its stack as evidence.
+        return { status: note ? 'timeout' : 'ok', message: `${summarize(jobs)}${note}` };
+      }
     }
-    pending.delete(first.job);
-    const o: StepOutcome = judgeJob(first.job, first.result);
-    if (o.status !== 'ok') {
-      const note = o.status === 'failed' ? await stopRest() : '';
-      return { ...o, message: `${o.message}${note}` };
-    }
-    const ends = step.join === 'first' || (typeof step.join === 'object' && step.join.job === first.job.name);
-    if (ends) {
-      const note = await stopRest();
-      // A job that outlives SIGKILL is stuck in the kernel: a hang, with its stack as evidence.
-      return { status: note ? 'timeout' : 'ok', message: `${summarize(jobs)}${note}` };
-    }
+    return { status: 'ok', message: summarize(jobs) };
+  } finally {
+    timer.clear();
   }
-  return { status: 'ok', message: summarize(jobs) };
 };

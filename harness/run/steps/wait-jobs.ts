@@ -14,22 +14,27 @@ export const waitJobsStep: StepImpl<WaitStep> = async (ctx, step) => {
   const timer = deadline(step.timeoutMs, ctx.signal);
   const signal = timer.signal;
   const pending = new Set(jobs);
-  for (;;) {
-    const ended = [...pending].filter((j) => j.done);
-    for (const j of ended) {
-      pending.delete(j);
-      // A job that failed fails the wait at once, whether waiting for all or any.
-      const o = judgeJob(j, j.done!);
-      if (o.status !== 'ok') return o;
+  // The deadline's timer is a strong one: clear it, or it keeps krepro alive after the run.
+  try {
+    for (;;) {
+      const ended = [...pending].filter((j) => j.done);
+      for (const j of ended) {
+        pending.delete(j);
+        // A job that failed fails the wait at once, whether waiting for all or any.
+        const o = judgeJob(j, j.done!);
+        if (o.status !== 'ok') return o;
+      }
+      if (pending.size === 0 || (step.waitFor === 'any' && ended.length > 0)) {
+        return { status: 'ok', message: summarize(jobs) };
+      }
+      // startJob's handler, registered first, has set job.done by the time this resolves.
+      if (!(await firstToEnd([...pending], signal))) {
+        return timer.timedOut() && !ctx.signal.aborted
+          ? { status: 'timeout', message: `${summarize(jobs)} after ${step.timeoutMs / 1000}s` }
+          : { status: 'interrupted' };
+      }
     }
-    if (pending.size === 0 || (step.waitFor === 'any' && ended.length > 0)) {
-      return { status: 'ok', message: summarize(jobs) };
-    }
-    // startJob's handler, registered first, has set job.done by the time this resolves.
-    if (!(await firstToEnd([...pending], signal))) {
-      return timer.timedOut() && !ctx.signal.aborted
-        ? { status: 'timeout', message: `${summarize(jobs)} after ${step.timeoutMs / 1000}s` }
-        : { status: 'interrupted' };
-    }
+  } finally {
+    timer.clear();
   }
 };
