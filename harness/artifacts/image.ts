@@ -121,6 +121,8 @@ async function installModules(recipe: Recipe, kernel: KernelArtifact, built: Bui
   const index = mergeModules(await readModuleIndex(kernel.modulesDir), built.modules);
   const loads = moduleClosure(index, recipe.modules);
   const dest = join(tree, 'lib', 'modules', kernel.release);
+  // A kernel with everything built in (kernel: { build: … } with qemu-virt) loads nothing, but depmod still needs the dir.
+  await mkdir(dest, { recursive: true });
   for (const m of loads) {
     await mkdir(dirname(join(dest, m.path)), { recursive: true });
     await copyFile(index.files?.get(m.path) ?? join(kernel.modulesDir, m.path), join(dest, m.path));

@@ -26,3 +26,12 @@ t.test('krepro kernel build: a cached small LLVM build prints its artifact', asy
   t.same(JSON.parse(String(again.stdout)), info, 'second call: same entry');
   t.notMatch(String(again.stderr), /build kernel/, 'nothing rebuilt');
 });
+
+t.test('a built kernel with everything built in boots the base image: no modules loaded, virtio and USB disks work', async (t) => {
+  const { res, output, dir } = await runScenario(t, 'test/e2e/scenarios/built-kernel-base.yaml', 'built-kernel-base');
+  t.equal(res.verdict, 'passed', res.message, { output });
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  t.match(await readFile(join(dir, 'console.log'), 'utf8'), /init\[[\d.]+\]: loaded 0 modules/);
+  t.equal((await readFile(join(dir, 'steps', '01-run.out'), 'utf8')).trim(), '3', 'CFI_CLANG, LTO_CLANG_THIN and FINEIBT in /proc/config.gz');
+});
