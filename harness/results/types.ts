@@ -4,7 +4,8 @@ import type { CrashReport } from '../console/types.js';
 export type Verdict = 'passed' | 'failed' | 'error';
 export type Reason = 'crash' | 'hang' | 'step-failed' | 'lost-connection' | 'boot-failed' | 'build-failed' | 'infra';
 
-export type StepStatus = 'ok' | 'failed' | 'timeout' | 'interrupted' | 'lost' | 'skipped';
+/** `error`: the harness could not do what the step asked (QEMU refused a fault, a QMP command failed). */
+export type StepStatus = 'ok' | 'failed' | 'timeout' | 'interrupted' | 'lost' | 'skipped' | 'error';
 
 export interface StepResult {
   index: number;

@@ -224,6 +224,8 @@ async function runSteps(ctx: RunContext, outcome: Outcome, result: ScenarioResul
         await writeAtomic(join(rec.dir, 'steps', `${String(step.index).padStart(2, '0')}-hang-diagnostics.out`), diag);
         result.diagnostics = { ...result.diagnostics, stuckTasks: diag };
         await ctx.console.settle(1500, 5000);
+      } else if (o.status === 'error') {
+        outcome.harnessError ??= { reason: 'infra', message: `step ${step.index} (${step.label}): ${o.message ?? 'harness error'}` };
       } else if (o.status === 'lost') {
         outcome.lost = { step: step.index, message: o.message ?? 'SSH connection lost' };
         await ctx.console.settle();

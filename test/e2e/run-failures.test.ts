@@ -35,3 +35,12 @@ t.test('missing host tools: exit 3 naming the package to install', async (t) => 
   t.equal(r.exitCode, 3, 'exit code', { output: r.all });
   t.match(r.stderr, /qemu-system-x86_64.*apt-get install .*qemu-system-x86/s);
 });
+
+t.test('a QMP command QEMU refuses: error/infra naming the step, later steps skipped', async (t) => {
+  const { exitCode, output, res } = await runScenario(t, 'test/e2e/scenarios/qmp-refused.yaml', 'qmp-refused');
+  t.equal(exitCode, 3, 'exit code', { output });
+  t.equal(res.verdict, 'error');
+  t.equal(res.reason, 'infra');
+  t.match(res.message, /step 1 .*no-such-command/);
+  t.same(res.steps.map((s) => s.status), ['error', 'skipped']);
+});

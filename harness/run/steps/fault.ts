@@ -64,6 +64,7 @@ export const faultStep: StepImpl<FaultStep> = async (ctx, step) => {
     return { status: 'ok', message: await applyDiskFault(ctx, disk, f, step.index) };
   } catch (e) {
     // QEMU refused: the harness could not inject what the scenario asked for.
-    return { status: 'failed', message: `fault: ${(e as Error).message}` };
+    // QEMU refusing a fault is the harness failing, not the system under test: error/infra.
+    return { status: 'error', message: `fault: ${(e as Error).message}` };
   }
 };

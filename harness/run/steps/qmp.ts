@@ -10,6 +10,6 @@ export const qmpStep: StepImpl<QmpStep> = async (ctx, step) => {
     return { status: 'ok', output: path };
   } catch (e) {
     stream.end(`${(e as Error).message}\n`);
-    return { status: 'failed', output: path, message: `QMP ${step.execute}: ${(e as Error).message}` };
+    return { status: 'error', output: path, message: `QMP ${step.execute}: ${(e as Error).message}` };
   }
 };
