@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { fragmentPath } from '../scenario/kernel-build.js';
-import { loadScenario } from '../scenario/load.js';
+import { loadScenario, ScenarioError } from '../scenario/load.js';
 import type { KernelBase, KernelBuildSpec, KernelSourceSpec } from '../scenario/types.js';
 import { buildKernel, checkKernelConfig } from './kernel-build.js';
 
@@ -46,7 +46,14 @@ export function specFromOptions(o: KernelBuildOptions, cwd = process.cwd()): Ker
 export async function kernelBuildCommand(o: KernelBuildOptions, out: NodeJS.WritableStream): Promise<number> {
   let spec: KernelBuildSpec;
   if (o.scenario) {
-    const sc = await loadScenario(o.scenario);
+    let sc;
+    try {
+      sc = await loadScenario(o.scenario);
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      process.stderr.write(`${e.message}\n`);
+      return 2; // bad input, as for `krepro run`
+    }
     if (sc.kernel.kind !== 'build') throw new Error(`${o.scenario}: its kernel is not a { build: … } kernel`);
     spec = sc.kernel.build;
   } else spec = specFromOptions(o);
