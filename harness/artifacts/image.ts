@@ -15,7 +15,7 @@ import type { KernelArtifact } from './kernel.js';
 import { runBuilders, type BuildHookResult } from './builders.js';
 import { mergeModules, moduleClosure, readModuleIndex } from './modules.js';
 import { globRegex, loadRecipe, type Recipe } from './recipe.js';
-import { task } from '../util/progress.js';
+import { withTask } from '../util/progress.js';
 
 export interface ImageArtifact {
   /** newc cpio (uncompressed base; the per-run secrets archive is appended) */
@@ -67,33 +67,30 @@ export async function buildImage(spec: ImageSpec, kernel: KernelArtifact): Promi
 }
 
 async function assemble(recipe: Recipe, debs: Map<string, DebFile>, kernel: KernelArtifact, built: BuildHookResult, out: string): Promise<void> {
-  const t = task(`build image ${recipe.name} for ${kernel.release}`, { important: true });
   const tree = join(out, 'root');
   try {
-    await mkdir(tree);
-    t.update('unpack packages');
-    for (const d of debs.values()) await execa('dpkg-deb', ['-x', d.path, tree]);
-    await prune(tree, recipe.exclude);
-    const modules = await installModules(recipe, kernel, built, tree, t.update);
-    t.update('files');
-    for (const src of recipe.files) await execa('cp', ['-a', '--no-preserve=ownership', `${src}/.`, tree]);
-    await skeleton(tree, kernel.release);
-    await busyboxLinks(tree);
-    t.update('check shared libraries');
-    const missing = await missingLibraries(tree);
-    if (missing.length) throw new Error(`image ${recipe.name}: shared libraries missing from the recipe's packages:\n  ${missing.join('\n  ')}`);
-    t.update('cpio');
-    await packTree(tree, join(out, 'initrd.img'));
-    const size = (await stat(join(out, 'initrd.img'))).size;
-    await writeFile(join(out, 'manifest.json'), `${JSON.stringify({
-      name: recipe.name, release: kernel.release, kernel: kernel.identity, size,
-      packages: Object.fromEntries([...debs].map(([n, d]) => [n, d.version])), modules,
-    }, null, 2)}\n`);
-    t.update(`${(size / 1e6).toFixed(1)} MB`);
-    t.done();
-  } catch (err) {
-    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
-    throw err;
+    await withTask(`build image ${recipe.name} for ${kernel.release}`, { important: true }, async (t) => {
+      await mkdir(tree);
+      t.update('unpack packages');
+      for (const d of debs.values()) await execa('dpkg-deb', ['-x', d.path, tree]);
+      await prune(tree, recipe.exclude);
+      const modules = await installModules(recipe, kernel, built, tree, t.update);
+      t.update('files');
+      for (const src of recipe.files) await execa('cp', ['-a', '--no-preserve=ownership', `${src}/.`, tree]);
+      await skeleton(tree, kernel.release);
+      await busyboxLinks(tree);
+      t.update('check shared libraries');
+      const missing = await missingLibraries(tree);
+      if (missing.length) throw new Error(`image ${recipe.name}: shared libraries missing from the recipe's packages:\n  ${missing.join('\n  ')}`);
+      t.update('cpio');
+      await packTree(tree, join(out, 'initrd.img'));
+      const size = (await stat(join(out, 'initrd.img'))).size;
+      await writeFile(join(out, 'manifest.json'), `${JSON.stringify({
+        name: recipe.name, release: kernel.release, kernel: kernel.identity, size,
+        packages: Object.fromEntries([...debs].map(([n, d]) => [n, d.version])), modules,
+      }, null, 2)}\n`);
+      t.update(`${(size / 1e6).toFixed(1)} MB`);
+    });
   } finally {
     await rm(tree, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { aptFetch, type DebFile } from './apt.js';
 import { bzImageVersion } from './bzimage.js';
 import { buildKernel, type KernelBuildTree } from './kernel-build.js';
 import { cached, fileHash, hashOf } from './cache.js';
-import { task } from '../util/progress.js';
+import { withTask } from '../util/progress.js';
 
 export interface KernelArtifact {
   bzImage: string;
@@ -47,22 +47,15 @@ async function debianKernel(abi: string): Promise<KernelArtifact> {
   if (!/^[\w.+-]+$/.test(abi)) throw new Error(`bad Debian kernel ABI ${JSON.stringify(abi)}`);
   const deb = await fetchImagePackage(abi);
   const hash = hashOf(['kernel-debian', abi, basename(deb.path), deb.sha256]);
-  const dir = await cached('kernel', hash, async (tmp) => {
-    const t = task(`unpack kernel ${abi} (${deb.version})`, { important: true });
-    try {
-      await execa('dpkg-deb', ['-x', deb.path, tmp]);
-      if (!existsSync(join(tmp, 'boot', `vmlinuz-${abi}`))) throw new Error(`${basename(deb.path)} has no /boot/vmlinuz-${abi}`);
-      await rm(join(tmp, 'usr', 'share'), { recursive: true, force: true });
-      t.update('depmod');
-      // Debian ships no modules.dep (postinst runs depmod); images need it for the closure and modprobe.
-      await execa('depmod', ['-b', tmp, abi]);
-      await writeFile(join(tmp, 'krepro-kernel.json'), `${JSON.stringify({ abi, deb: basename(deb.path), version: deb.version, sha256: deb.sha256 }, null, 2)}\n`);
-      t.done();
-    } catch (err) {
-      t.fail((err as Error).message);
-      throw err;
-    }
-  });
+  const dir = await cached('kernel', hash, (tmp) => withTask(`unpack kernel ${abi} (${deb.version})`, { important: true }, async (t) => {
+    await execa('dpkg-deb', ['-x', deb.path, tmp]);
+    if (!existsSync(join(tmp, 'boot', `vmlinuz-${abi}`))) throw new Error(`${basename(deb.path)} has no /boot/vmlinuz-${abi}`);
+    await rm(join(tmp, 'usr', 'share'), { recursive: true, force: true });
+    t.update('depmod');
+    // Debian ships no modules.dep (postinst runs depmod); images need it for the closure and modprobe.
+    await execa('depmod', ['-b', tmp, abi]);
+    await writeFile(join(tmp, 'krepro-kernel.json'), `${JSON.stringify({ abi, deb: basename(deb.path), version: deb.version, sha256: deb.sha256 }, null, 2)}\n`);
+  }));
   return {
     bzImage: join(dir, 'boot', `vmlinuz-${abi}`),
     modulesDir: join(dir, 'lib', 'modules', abi),

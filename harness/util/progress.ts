@@ -66,3 +66,16 @@ export function note(message: string): void {
   if (quiet) return;
   process.stderr.write(tty ? `\r\x1b[2K${message}\n` : `${message}\n`);
 }
+
+/** Run `fn` as a task: done when it resolves, failed (first line of the error) when it throws. */
+export async function withTask<T>(label: string, opts: { important?: boolean }, fn: (t: Task) => Promise<T>): Promise<T> {
+  const t = task(label, opts);
+  try {
+    const r = await fn(t);
+    t.done();
+    return r;
+  } catch (err) {
+    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
+    throw err;
+  }
+}

@@ -6,18 +6,13 @@
 // disk's format node with blockdev-reopen (and swapped out the same way). The
 // guest device never notices; idle disks carry no extra node.
 
+import type { ThrottleLimits } from '../scenario/types.js';
 import { scsiChildQomPath, type VmDisk } from './argv.js';
 
 export type IoErrorType = 'read' | 'write' | 'all';
 
-export interface Throttle {
-  bps: number;
-  bps_rd: number;
-  bps_wr: number;
-  iops: number;
-  iops_rd: number;
-  iops_wr: number;
-}
+/** Block I/O limits: the same shape the scenario resolves (block_set_io_throttle's terms). */
+export type Throttle = ThrottleLimits;
 
 /** The disk's protocol (file) node, as argv.ts names it. */
 export const fileNodeName = (diskId: string): string => `${diskId}-file`;
