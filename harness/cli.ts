@@ -58,14 +58,14 @@ async function doctor(argv: string[]): Promise<number> {
     await installPackages([...new Set(missing.map((m) => m.pkg))], (s) => process.stdout.write(`${s}\n`));
     missing = await missingTools({ all: true });
   }
-  if (missing.length) {
-    process.stdout.write(`${missingToolsMessage(missing)}\n`);
-    return 1;
+  if (missing.length) process.stdout.write(`${missingToolsMessage(missing)}\n`);
+  else process.stdout.write('host tools: all present\n');
+  // The accelerator probe needs only QEMU itself.
+  if (!missing.some((m) => m.tool === 'qemu-system-x86_64')) {
+    const accel = await resolveAccel('auto', QEMU);
+    process.stdout.write(`accelerator: ${accel.accel} (${accel.reason})\n`);
   }
-  process.stdout.write('host tools: all present\n');
-  const accel = await resolveAccel('auto', QEMU);
-  process.stdout.write(`accelerator: ${accel.accel} (${accel.reason})\n`);
-  return 0;
+  return missing.length ? 1 : 0;
 }
 
 async function schema(argv: string[]): Promise<number> {
