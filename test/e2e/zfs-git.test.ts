@@ -4,13 +4,16 @@
 // tag, cloned into the cache, with the repository left as it was.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aptDownload } from '../../harness/artifacts/apt.js';
 import { runScenario } from './helpers.js';
 
 t.test('image { zfs: git:REPO@zfs-2.3.2 } builds, loads, and leaves the repository alone', async (t) => {
-  const dir = t.testdir();
+  // Not t.testdir(): runScenario takes that one for the results (and empties it).
+  const dir = mkdtempSync(join(tmpdir(), 'krepro-zfs-git-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const deb = (await aptDownload(['zfs-dkms=2.3.2-2~bpo12+2'])).get('zfs-dkms')!;
   execFileSync('dpkg-deb', ['-x', deb, join(dir, 'x')]);
   const repo = join(dir, 'zfs');
