@@ -4,7 +4,7 @@
 import t from 'tap';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { krepro, qemuProcesses, results, ROOT, runDir } from './helpers.js';
+import { krepro, leftoverQemu, results, ROOT, runDir } from './helpers.js';
 
 t.test('scenarios/btrfs/send-during-balance.yaml passes on 6.1', async (t) => {
   const dir = t.testdir();
@@ -26,7 +26,7 @@ t.test('scenarios/btrfs/send-during-balance.yaml passes on 6.1', async (t) => {
   t.match(verify, /snap1: names, sizes, modes, mtimes match[\s\S]*snap1: \d+ file checksums match/);
   t.match(verify, /snap2: names, sizes, modes, mtimes match[\s\S]*snap2: \d+ file checksums match/);
   t.comment(`attempt took ${(res.timings.totalMs! / 1000).toFixed(0)}s; ${balances.trim().split('\n').length} balance(s) during send`);
-  t.same(await qemuProcesses(dir), [], 'no QEMU left behind');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left behind');
 });
 
 t.test('scenarios/btrfs/send-during-balance-faulty.yaml fails: write errors on the receiver', async (t) => {
@@ -42,5 +42,5 @@ t.test('scenarios/btrfs/send-during-balance-faulty.yaml fails: write errors on t
   t.match(crash.title, /vdb/, 'on the receiving disk');
   t.equal(crash.step, par.index, 'while send and balance ran');
   t.ok(res.timeline.some((e) => e.event === 'fault-start' && (e.detail as { disk: string }).disk === 'dst'));
-  t.same(await qemuProcesses(dir), [], 'no QEMU left behind');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left behind');
 });

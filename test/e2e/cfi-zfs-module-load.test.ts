@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { qemuProcesses, runScenario } from './helpers.js';
+import { leftoverQemu, runScenario } from './helpers.js';
 
 t.test('CFI on: the oops in zfs_blake3_compress_in_place_sse2 at module load is the verdict', async (t) => {
   const { exitCode, res, dir, output } = await runScenario(t, 'scenarios/cfi/zfs-module-load.yaml', 'cfi-zfs-module-load');
@@ -19,7 +19,7 @@ t.test('CFI on: the oops in zfs_blake3_compress_in_place_sse2 at module load is 
   t.match(log, /BUG: unable to handle page fault/);
   t.match(log, /RIP: 0010:zfs_blake3_compress_in_place_sse2\+0x[0-9a-f]+\/0x[0-9a-f]+ \[zfs\]/);
   t.match(log, /SMP alternatives: Using kCFI|FineIBT/, 'the kernel really runs with CFI');
-  t.same(await qemuProcesses(dir), [], 'no QEMU left');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left');
 });
 
 t.test('control: the same kernel and module with cfi=off load and checksum with BLAKE3', async (t) => {
@@ -27,5 +27,5 @@ t.test('control: the same kernel and module with cfi=off load and checksum with 
   t.equal(res.verdict, 'passed', res.message, { output });
   t.equal(exitCode, 0);
   t.same(res.crashes, []);
-  t.same(await qemuProcesses(dir), [], 'no QEMU left');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left');
 });

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from '../../harness/artifacts/root.js';
-import { krepro, qemuProcesses, results, runDir } from './helpers.js';
+import { krepro, leftoverQemu, results, runDir } from './helpers.js';
 
 t.test('crashmod warn: module built by the image recipe, WARNING triaged live', async (t) => {
   const dir = t.testdir();
@@ -28,5 +28,5 @@ t.test('crashmod warn: module built by the image recipe, WARNING triaged live', 
   const built = (await readdir(kmod)).filter((e) => existsSync(join(kmod, e, 'build.log')));
   t.ok(built.some((e) => existsSync(join(kmod, e, 'lib', 'modules', '6.1.0-56-amd64', 'extra', 'crashmod.ko'))),
     'crashmod.ko is in the kmod cache for the scenario kernel');
-  t.same(await qemuProcesses(dir), [], 'no QEMU left behind');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left behind');
 });

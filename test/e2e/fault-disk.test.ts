@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { krepro, qemuProcesses, results, runDir } from './helpers.js';
+import { krepro, leftoverQemu, results, runDir } from './helpers.js';
 
 const MiB = 2 ** 20;
 
@@ -55,5 +55,5 @@ t.test('test/e2e/scenarios/fault-disk.yaml', async (t) => {
     for (const cmd of ['blockdev-add', 'blockdev-reopen', 'blockdev-del', 'block_set_io_throttle']) t.match(qmp, `"execute":"${cmd}"`);
     t.notMatch(qmp, /"error"/, 'QEMU accepted every command');
   });
-  t.same(await qemuProcesses(dir), [], 'no QEMU left behind');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left behind');
 });

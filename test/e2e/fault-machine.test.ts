@@ -3,7 +3,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { krepro, qemuProcesses, results, runDir } from './helpers.js';
+import { krepro, leftoverQemu, results, runDir } from './helpers.js';
 
 t.test('test/e2e/scenarios/fault-machine.yaml', async (t) => {
   const dir = t.testdir();
@@ -45,5 +45,5 @@ t.test('test/e2e/scenarios/fault-machine.yaml', async (t) => {
     t.match(res.steps[11]!.message, /leader exit 0 .*, follower stopped after .*, helper exit 0/);
     t.equal((await out(13)).trim(), '0', 'no stopped loop is left in the guest');
   });
-  t.same(await qemuProcesses(dir), [], 'no QEMU left behind');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left behind');
 });

@@ -1,5 +1,6 @@
 // Shared by the end-to-end tests: run the built CLI for real and read what it wrote.
 import { readFile, readdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { ScenarioResult } from '../../harness/results/types.js';
@@ -47,4 +48,25 @@ export async function runScenario(
   const res = (await results(results_)).get(name);
   if (!res) throw new Error(`no result.json for ${name}:\n${r.all}`);
   return { exitCode: r.exitCode, output: r.all ?? '', stderr: String(r.stderr), res, dir: join(await runDir(results_), name) };
+}
+
+/**
+ * QEMU processes that krepro started for the runs under `resultsDir` and that are still
+ * alive. The pids come from each result.json's `qemu-started` event (QEMU's command line
+ * does not name the results dir, so searching process lists for it could never fail).
+ */
+export async function leftoverQemu(resultsDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(d, e.name));
+      else if (e.name === 'result.json') {
+        const r = JSON.parse(await readFile(join(d, e.name), 'utf8')) as ScenarioResult;
+        for (const ev of r.timeline) if (ev.event === 'qemu-started') pids.push((ev.detail as { pid: number }).pid);
+      }
+    }
+  };
+  await walk(resultsDir);
+  if (pids.length === 0) throw new Error(`no qemu-started event in any result.json under ${resultsDir}`);
+  return pids.filter((pid) => existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu-system'));
 }

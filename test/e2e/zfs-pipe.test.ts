@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { krepro, qemuProcesses, results, runDir } from './helpers.js';
+import { krepro, leftoverQemu, results, runDir } from './helpers.js';
 
 t.test('prefilled pipe: both receives finish under the watchdog (6.1 + 2.3.2)', async (t) => {
   const dir = t.testdir();
@@ -19,5 +19,5 @@ t.test('prefilled pipe: both receives finish under the watchdog (6.1 + 2.3.2)', 
   t.match(out, /tank\/plain identical to tank\/data/, 'as shipped: received content identical to the source');
   t.match(out, /tank\/setpipe identical to tank\/data/, 'ZFS_SET_PIPE_MAX=1: received content identical to the source');
   t.comment(`total ${(res.timings.totalMs! / 1000).toFixed(0)}s`);
-  t.same(await qemuProcesses(dir), [], 'no QEMU left');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left');
 });

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { krepro, qemuProcesses, results, runDir } from './helpers.js';
+import { krepro, leftoverQemu, results, runDir } from './helpers.js';
 
 t.test('replug + reopen + clear: failed/crash SPL PANIC in zio_encrypt at the zpool clear step', async (t) => {
   const dir = t.testdir();
@@ -24,7 +24,7 @@ t.test('replug + reopen + clear: failed/crash SPL PANIC in zio_encrypt at the zp
   const out = await readFile(join(await runDir(dir), name, status!.output!), 'utf8');
   t.match(out, /state: SUSPENDED/, 'the pool suspended after the reopen (the report\'s state)');
   t.comment(`attempts ${all.length}, ${res.message}; steps ${(res.timings.stepsMs! / 1000).toFixed(0)}s, boot ${(res.timings.bootToReadyMs! / 1000).toFixed(1)}s`);
-  t.same(await qemuProcesses(dir), [], 'no QEMU left');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left');
 });
 
 t.test('plain replug + clear (no reopen): failed either way — the panic or a stall caught by the watchdog', async (t) => {
@@ -47,5 +47,5 @@ t.test('plain replug + clear (no reopen): failed either way — the panic or a s
     t.match(res.diagnostics?.stuckTasks ?? '', /== pid \d+ \(\S+\) state D/, 'stuck D-state tasks with their stacks');
   }
   t.comment(`path taken: ${res.reason}; ${res.message}; total ${(res.timings.totalMs! / 1000).toFixed(0)}s`);
-  t.same(await qemuProcesses(dir), [], 'no QEMU left');
+  t.same(await leftoverQemu(dir), [], 'no QEMU left');
 });
