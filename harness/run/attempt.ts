@@ -186,12 +186,14 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
 async function runSteps(ctx: RunContext, outcome: Outcome, result: ScenarioResult): Promise<void> {
   const { scenario: sc, rec } = ctx;
   const t0 = Date.now();
+  // Aborted when the steps must end: the scenario timeout, or a step that did not succeed.
+  const end = new AbortController();
+  // `timeout` covers the whole attempt (boot included), so only what is left of it applies here.
   const global = setTimeout(() => {
     outcome.hang ??= { step: rec.steps.at(-1)?.index ?? 0, message: `scenario timeout (${sc.timeoutMs / 1000}s) reached` };
-    timedOut.abort(new Error('scenario timeout'));
-  }, sc.timeoutMs);
-  const timedOut = new AbortController();
-  ctx = { ...ctx, signal: linkedController(ctx.signal, timedOut.signal).signal };
+    end.abort(new Error('scenario timeout'));
+  }, Math.max(0, sc.timeoutMs - rec.now()));
+  ctx = { ...ctx, signal: linkedController(ctx.signal, end.signal).signal };
   let consoleFrom = ctx.console.lineCount;
   try {
     for (const step of sc.steps) {
@@ -231,7 +233,7 @@ async function runSteps(ctx: RunContext, outcome: Outcome, result: ScenarioResul
         await ctx.console.settle();
       }
       // Any step that did not succeed ends the attempt; the rest are recorded as skipped.
-      timedOut.abort(new Error(`step ${step.index} ${o.status}`));
+      end.abort(new Error(`step ${step.index} ${o.status}`));
     }
   } finally {
     clearTimeout(global);
