@@ -6,8 +6,8 @@ import { mkdtemp, mkdir, writeFile, copyFile, chmod, rm, readFile, readdir } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { aptDownload } from '../harness/artifacts/apt.js';
-import { resolveKernel } from '../harness/artifacts/kernel.js';
+import { aptDownload } from '../harness/artifacts/store/apt.js';
+import { resolveKernel } from '../harness/artifacts/kernel/resolve.js';
 import { loadScenario } from '../harness/scenario/load.js';
 import { resolveAccel } from '../harness/vm/accel.js';
 import { QEMU } from '../harness/run/attempt.js';

@@ -9,8 +9,8 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildKernel } from '../harness/artifacts/kernel-build.js';
-import { cacheRoot } from '../harness/artifacts/root.js';
+import { buildKernel } from '../harness/artifacts/kernel/build.js';
+import { cacheRoot } from '../harness/artifacts/store/root.js';
 import { loadScenario } from '../harness/scenario/load.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');

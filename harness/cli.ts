@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { triageCommand } from './console/triage-command.js';
-import { kernelBuildCommand } from './artifacts/kernel-command.js';
+import { kernelBuildCommand } from './artifacts/kernel/command.js';
 import { installPackages, missingTools, missingToolsMessage } from './host/doctor.js';
 import { runSuite } from './run/suite.js';
 import { QEMU } from './run/attempt.js';

@@ -3,9 +3,10 @@
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
-import { resolveKernel, type KernelArtifact } from '../artifacts/kernel.js';
-import { buildImage, withRunSecrets, type ImageArtifact } from '../artifacts/image.js';
-import { generateHostKey } from '../artifacts/dropbear-key.js';
+import type { KernelArtifact } from '../artifacts/kernel/artifact.js';
+import { resolveKernel } from '../artifacts/kernel/resolve.js';
+import { buildImage, withRunSecrets, type ImageArtifact } from '../artifacts/image/image.js';
+import { generateHostKey } from '../artifacts/image/dropbear-key.js';
 import { generateClientKey } from '../guest/keys.js';
 import { Guest } from '../guest/ssh.js';
 import { writeAtomic, writeJsonAtomic } from '../results/atomic.js';

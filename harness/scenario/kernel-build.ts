@@ -11,7 +11,7 @@ import path from 'node:path';
 import { def, list, obj, opt, req, tagged, union, type Out } from './fields.js';
 import { enumOf, int, str } from './leaves.js';
 import type { Cx } from './problems.js';
-import { resolvePath } from './resolve.js';
+import { resolvePath } from './paths.js';
 import type { KernelBuildSpec, KernelSourceSpec } from './types.js';
 
 const DEBIAN_SOURCE = /^linux-source-\d+\.\d+$/;

@@ -1,11 +1,10 @@
 // Scenario file → fully-resolved Scenario. Every input problem in the file is
 // collected and thrown as one ScenarioError before anything is fetched or booted.
 
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
+import { projectDir } from './paths.js';
 import { Cx, ScenarioError } from './problems.js';
 import { resolveImage } from './image.js';
 import { resolveDisks, resolveExpect, resolveKernel, resolveMachine } from './resolve.js';
@@ -20,13 +19,6 @@ export { parseDuration, parseSize } from './duration.js';
 export interface LoadOptions {
   /** Folder of image recipes (NAME.yaml); default: the repository's images/. */
   imagesDir?: string;
-}
-
-/** The repository root: the nearest folder above this module holding package.json (works from dist/ too). */
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
 }
 
 /** Load, validate and resolve a scenario file; throws ScenarioError listing every problem. */
@@ -56,10 +48,10 @@ export async function parseScenario(text: string, file: string, opts: LoadOption
   if (!parsed) throw new ScenarioError(cx.problems);
   const top = parsed.value;
   const dir = path.dirname(path.resolve(file));
-  const imagesDir = opts.imagesDir ?? path.join(repoRoot(), 'images');
+  const imagesDir = opts.imagesDir ?? projectDir('images');
 
   // Each part is resolved on its own, so one bad part does not hide problems in the others.
-  const kernel = top.kernel && (await resolveKernel(top.kernel, dir, cx, path.join(repoRoot(), 'kconfigs')));
+  const kernel = top.kernel && (await resolveKernel(top.kernel, dir, cx, projectDir('kconfigs')));
   const image = top.image && (await resolveImage(top.image, imagesDir, cx));
   const machine = top.machine && resolveMachine(top.machine, cx);
   const expect = top.expect && resolveExpect(top.expect);

@@ -2,22 +2,16 @@
 // alone cannot: kernel files on disk, duplicate disks, memory units.
 
 import { stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import type { Item, Out } from './fields.js';
 import { resolveKernelBuild } from './kernel-build.js';
+import { resolvePath } from './paths.js';
 import type { Cx } from './problems.js';
 import type { diskSpec, expectSpec, kernelSpec, machineSpec } from './spec.js';
 import type { CrashExpectation, DiskBus, DiskSpec, Expectations, KernelSpec, MachineSpec, Position } from './types.js';
 
 const MiB = 2 ** 20;
-
-/** `~/x` is the home directory; other relative paths are relative to the scenario's folder. */
-export function resolvePath(p: string, dir: string): string {
-  if (p === '~' || p.startsWith('~/')) return path.join(os.homedir(), p.slice(1));
-  return path.resolve(dir, p);
-}
 
 async function checkPath(p: string, want: 'file' | 'dir', what: string, pos: Position, cx: Cx): Promise<boolean> {
   try {

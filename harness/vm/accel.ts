@@ -8,7 +8,7 @@ import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { cacheRoot } from '../artifacts/root.js';
+import { cacheRoot } from '../artifacts/store/root.js';
 import { note } from '../util/progress.js';
 import { runProbe, type ProbeResult } from './probe.js';
 

@@ -7,7 +7,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheRoot } from '../../harness/artifacts/root.js';
+import { cacheRoot } from '../../harness/artifacts/store/root.js';
 import { krepro, leftoverQemu, results, runDir } from './helpers.js';
 
 t.test('crashmod warn: module built by the image recipe, WARNING triaged live', async (t) => {

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { cp, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { resolveKernel } from '../../harness/artifacts/kernel.js';
+import { resolveKernel } from '../../harness/artifacts/kernel/resolve.js';
 import { runScenario } from './helpers.js';
 
 t.test('a scenario outside the project boots a kernel given by path', async (t) => {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aptDownload } from '../../harness/artifacts/apt.js';
+import { aptDownload } from '../../harness/artifacts/store/apt.js';
 import { runScenario } from './helpers.js';
 
 t.test('image { zfs: git:REPO@zfs-2.3.2 } builds, loads, and leaves the repository alone', async (t) => {

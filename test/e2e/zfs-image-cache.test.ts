@@ -4,10 +4,10 @@
 import t from 'tap';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { resolveKernel } from '../../harness/artifacts/kernel.js';
-import { buildImage } from '../../harness/artifacts/image.js';
-import { buildZfs } from '../../harness/artifacts/zfs-module.js';
-import { cacheRoot } from '../../harness/artifacts/root.js';
+import { resolveKernel } from '../../harness/artifacts/kernel/resolve.js';
+import { buildImage } from '../../harness/artifacts/image/image.js';
+import { buildZfs } from '../../harness/artifacts/out-of-tree/zfs.js';
+import { cacheRoot } from '../../harness/artifacts/store/root.js';
 import { ROOT } from './helpers.js';
 
 const pos = { file: 'test', line: 1, col: 1 };

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aptDownload } from '../../../harness/artifacts/apt.js';
+import { aptDownload } from '../../../harness/artifacts/store/apt.js';
 
 /** Unpack dropbear-bin and its libraries into a temp dir; returns a runner for its tools. */
 export async function dropbearTools(): Promise<(tool: string, args: string[]) => Promise<string>> {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { parseScenario, ScenarioError } from '../../../harness/scenario/load.js';
-import { specFromOptions } from '../../../harness/artifacts/kernel-command.js';
+import { specFromOptions } from '../../../harness/artifacts/kernel/command.js';
 
 const kconfigs = path.resolve('kconfigs');
 

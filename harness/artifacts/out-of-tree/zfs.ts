@@ -9,12 +9,12 @@ import { copyFile, mkdir, readdir, rename, stat, writeFile, readFile, rm } from 
 import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { execa } from 'execa';
-import { apt, aptFetch, debDependencies, ensureLists } from './apt.js';
-import { cached, hashOf } from './cache.js';
-import { debianHeaders, type KernelHeaders } from './kernel-headers.js';
-import type { KernelArtifact } from './kernel.js';
-import { cacheRoot } from './root.js';
-import { task } from '../util/progress.js';
+import { apt, aptFetch, debDependencies, ensureLists } from '../store/apt.js';
+import { cached, hashOf } from '../store/cache.js';
+import { debianHeaders, type KernelHeaders } from '../kernel/headers.js';
+import type { KernelArtifact } from '../kernel/artifact.js';
+import { cacheRoot } from '../store/root.js';
+import { task } from '../../util/progress.js';
 import { cloneZfs, parseZfsGit, zfsGitSource } from './zfs-git.js';
 
 // Bump when the build commands change in a way that changes the modules.

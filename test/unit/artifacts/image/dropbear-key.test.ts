@@ -2,8 +2,8 @@ import t from 'tap';
 import { execa } from 'execa';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dropbearEd25519File, generateHostKey } from '../../../harness/artifacts/dropbear-key.js';
-import { dropbearTools } from './host-tools.js';
+import { dropbearEd25519File, generateHostKey } from '../../../../harness/artifacts/image/dropbear-key.js';
+import { dropbearTools } from '../host-tools.js';
 
 t.test('dropbear key file layout: string "ssh-ed25519", uint32 64, seed, public key', async (t) => {
   const seed = Buffer.alloc(32, 1);

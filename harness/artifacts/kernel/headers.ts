@@ -6,11 +6,11 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { aptFetch } from './apt.js';
-import { cached, hashOf } from './cache.js';
-import type { KernelArtifact } from './kernel.js';
-import { cacheRoot } from './root.js';
-import { task } from '../util/progress.js';
+import { aptFetch } from '../store/apt.js';
+import { cached, hashOf } from '../store/cache.js';
+import type { KernelArtifact } from './artifact.js';
+import { cacheRoot } from '../store/root.js';
+import { task } from '../../util/progress.js';
 
 export interface KernelHeaders {
   /** --with-linux: the arch-independent source headers (linux-headers-X-common). */

@@ -7,10 +7,10 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { KernelSourceSpec } from '../scenario/types.js';
-import { aptFetch } from './apt.js';
-import { cached, hashOf } from './cache.js';
-import { task } from '../util/progress.js';
+import type { KernelSourceSpec } from '../../scenario/types.js';
+import { aptFetch } from '../store/apt.js';
+import { cached, hashOf } from '../store/cache.js';
+import { task } from '../../util/progress.js';
 
 export interface KernelSource {
   /** Absolute path of the tree (its top-level Makefile is here). */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { globRegex, loadRecipe } from '../../../harness/artifacts/recipe.js';
+import { globRegex, loadRecipe } from '../../../../harness/artifacts/image/recipe.js';
 
 t.test('a recipe extends its parent: lists appended, files overlaid, params defaulted', async (t) => {
   const dir = t.testdir({
@@ -33,7 +33,7 @@ t.test('recipe mistakes are named', async (t) => {
 });
 
 t.test('the shipped base recipe loads', async (t) => {
-  const r = await loadRecipe(new URL('../../../images/base.yaml', import.meta.url).pathname);
+  const r = await loadRecipe(new URL('../../../../images/base.yaml', import.meta.url).pathname);
   t.equal(r.name, 'base');
   t.ok(r.packages.includes('dropbear-bin'));
   t.ok(r.modules.includes('virtio_blk'));

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { bzImageVersion, parseBzImageVersion } from '../../../harness/artifacts/bzimage.js';
-import { resolveKernel } from '../../../harness/artifacts/kernel.js';
+import { bzImageVersion, parseBzImageVersion } from '../../../../harness/artifacts/kernel/bzimage.js';
+import { resolveKernel } from '../../../../harness/artifacts/kernel/resolve.js';
 
 t.test('parses a synthetic setup header', async (t) => {
   const buf = Buffer.alloc(0x1000);

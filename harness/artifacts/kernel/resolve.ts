@@ -5,24 +5,13 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import type { KernelSpec } from '../scenario/types.js';
-import { aptFetch, type DebFile } from './apt.js';
+import type { KernelSpec } from '../../scenario/types.js';
+import { aptFetch, type DebFile } from '../store/apt.js';
 import { bzImageVersion } from './bzimage.js';
-import { buildKernel, type KernelBuildTree } from './kernel-build.js';
-import { cached, fileHash, hashOf } from './cache.js';
-import { withTask } from '../util/progress.js';
-
-export interface KernelArtifact {
-  bzImage: string;
-  /** .../lib/modules/<release>, with modules.dep; '' when a {path} kernel has no modules. */
-  modulesDir: string;
-  release: string;
-  hash: string;
-  /** e.g. 'debian:6.1.0-56-amd64@6.1.192-2', 'path:/abs/bzImage' or 'build:linux-source-6.12@… tinyconfig+qemu-virt llvm-16'. */
-  identity: string;
-  /** Kernels krepro built: their source and O= tree, for out-of-tree modules built with the same toolchain. */
-  tree?: KernelBuildTree;
-}
+import type { KernelArtifact } from './artifact.js';
+import { buildKernel } from './build.js';
+import { cached, fileHash, hashOf } from '../store/cache.js';
+import { withTask } from '../../util/progress.js';
 
 /** Fetch or locate the kernel a scenario asks for. */
 export async function resolveKernel(spec: KernelSpec): Promise<KernelArtifact> {

@@ -12,26 +12,19 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import type { KernelBuildSpec } from '../scenario/types.js';
-import { aptFetch } from './apt.js';
-import { cached, hashOf } from './cache.js';
+import type { KernelBuildSpec } from '../../scenario/types.js';
+import { aptFetch } from '../store/apt.js';
+import { cached, hashOf } from '../store/cache.js';
 import { droppedOptions, effectiveRequests, explainDropped, formatDropped, parseConfig, parseFragment, parseKconfig, type KconfigEntry } from './kconfig.js';
-import type { KernelArtifact } from './kernel.js';
-import { resolveSource, type KernelSource } from './kernel-source.js';
-import { logTail, runLogged } from './build-log.js';
+import type { KernelArtifact, KernelBuildTree } from './artifact.js';
+import { resolveSource, type KernelSource } from './source.js';
+import { logTail, runLogged } from '../store/build-log.js';
 import { resolveToolchain, type Toolchain } from './toolchain.js';
-import { cacheRoot } from './root.js';
-import { task, type Task } from '../util/progress.js';
+import { cacheRoot } from '../store/root.js';
+import { task, type Task } from '../../util/progress.js';
 
 // Bump when the commands below change what a given (source, .config, toolchain) produces.
 const BUILDER_VERSION = 1;
-
-/** A built kernel's tree, for out-of-tree modules (ZFS) built with the same toolchain. */
-export interface KernelBuildTree {
-  source: string;
-  obj: string;
-  toolchain: Toolchain;
-}
 
 /** Configure and check only (no compiling): the final .config text, or the refusal listing dropped options. */
 export async function checkKernelConfig(spec: KernelBuildSpec): Promise<{ config: string; source: KernelSource; toolchain: Toolchain }> {

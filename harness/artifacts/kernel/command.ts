@@ -1,12 +1,12 @@
 // `krepro kernel build`: build (or find cached) a kernel from the command line
 // or from a scenario's `kernel: { build: … }`, and say where it is.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { fragmentPath } from '../scenario/kernel-build.js';
-import { loadScenario, ScenarioError } from '../scenario/load.js';
-import type { KernelBase, KernelBuildSpec, KernelSourceSpec } from '../scenario/types.js';
-import { buildKernel, checkKernelConfig } from './kernel-build.js';
+import path from 'node:path';
+import { fragmentPath } from '../../scenario/kernel-build.js';
+import { loadScenario, ScenarioError } from '../../scenario/load.js';
+import { projectDir } from '../../scenario/paths.js';
+import type { KernelBase, KernelBuildSpec, KernelSourceSpec } from '../../scenario/types.js';
+import { buildKernel, checkKernelConfig } from './build.js';
 
 export interface KernelBuildOptions {
   scenario?: string;
@@ -20,12 +20,6 @@ export interface KernelBuildOptions {
   check?: boolean;
 }
 
-function kconfigsDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, 'kconfigs');
-}
-
 /** The build a command line describes: --source linux-source-6.12 | GIT_DIR --ref REF | DIR. */
 export function specFromOptions(o: KernelBuildOptions, cwd = process.cwd()): KernelBuildSpec {
   if (!o.source) throw new Error('kernel build: give a scenario file or --source');
@@ -37,7 +31,7 @@ export function specFromOptions(o: KernelBuildOptions, cwd = process.cwd()): Ker
   if (!['tinyconfig', 'defconfig', 'debian'].includes(base)) throw new Error(`--base must be tinyconfig, defconfig or debian (got ${base})`);
   const llvm = o.llvm === undefined ? undefined : Number(o.llvm);
   if (llvm !== undefined && !Number.isInteger(llvm)) throw new Error(`--llvm must be a version number like 16 (got ${o.llvm})`);
-  const fragments = (o.fragments.length ? o.fragments : ['qemu-virt']).map((f) => fragmentPath(f, cwd, kconfigsDir()));
+  const fragments = (o.fragments.length ? o.fragments : ['qemu-virt']).map((f) => fragmentPath(f, cwd, projectDir('kconfigs')));
   for (const f of fragments) if (!existsSync(f)) throw new Error(`fragment not found: ${f}`);
   return { source, base, fragments, ...(llvm !== undefined ? { llvm } : {}) };
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { headerPackages, kernelCompiler, relocateHeaderText } from '../../../harness/artifacts/kernel-headers.js';
-import { logTail, pickDebianVersion } from '../../../harness/artifacts/zfs-module.js';
-import { mergeModules, moduleClosure } from '../../../harness/artifacts/modules.js';
+import { headerPackages, kernelCompiler, relocateHeaderText } from '../../../../harness/artifacts/kernel/headers.js';
+import { logTail, pickDebianVersion } from '../../../../harness/artifacts/out-of-tree/zfs.js';
+import { mergeModules, moduleClosure } from '../../../../harness/artifacts/image/module-closure.js';
 
 t.test("a Debian kernel ABI's build tree packages", async (t) => {
   t.same(headerPackages('6.1.0-56-amd64'), ['linux-headers-6.1.0-56-amd64', 'linux-headers-6.1.0-56-common', 'linux-kbuild-6.1']);

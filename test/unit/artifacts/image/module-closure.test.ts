@@ -1,5 +1,5 @@
 import t from 'tap';
-import { moduleClosure, moduleName, readModuleIndex } from '../../../harness/artifacts/modules.js';
+import { moduleClosure, moduleName, readModuleIndex } from '../../../../harness/artifacts/image/module-closure.js';
 
 t.test('module names as the kernel sees them', async (t) => {
   t.equal(moduleName('kernel/drivers/usb/storage/usb-storage.ko'), 'usb_storage');

@@ -8,7 +8,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile, mkdtemp 
 import { dirname, join } from 'node:path';
 import { cacheRoot } from './root.js';
 import { fileHash, hashOf, withLock } from './cache.js';
-import { note, task } from '../util/progress.js';
+import { note, task } from '../../util/progress.js';
 
 const SUITE = 'bookworm';
 const LISTS_MAX_AGE_MS = 24 * 3600 * 1000;

@@ -4,7 +4,7 @@
 // wraps the C compiler so rebuilds after a small change recompile little.
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { cacheRoot } from './root.js';
+import { cacheRoot } from '../store/root.js';
 
 export interface Toolchain {
   /** LLVM major version, or undefined for gcc. */

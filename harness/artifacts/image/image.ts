@@ -6,16 +6,16 @@ import { createHash } from 'node:crypto';
 import { appendFile, chmod, copyFile, mkdir, readFile, readdir, rm, stat, symlink, writeFile, lstat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { ImageSpec } from '../scenario/types.js';
-import { aptFetch, type DebFile } from './apt.js';
-import { cached, hashOf } from './cache.js';
+import type { ImageSpec } from '../../scenario/types.js';
+import { aptFetch, type DebFile } from '../store/apt.js';
+import { cached, hashOf } from '../store/cache.js';
 import { newcArchive, packTree, S_IFDIR, S_IFREG } from './cpio.js';
 import { missingLibraries } from './elf.js';
-import type { KernelArtifact } from './kernel.js';
+import type { KernelArtifact } from '../kernel/artifact.js';
 import { runBuilders, type BuildHookResult } from './builders.js';
-import { mergeModules, moduleClosure, readModuleIndex } from './modules.js';
+import { mergeModules, moduleClosure, readModuleIndex } from './module-closure.js';
 import { globRegex, loadRecipe, type Recipe } from './recipe.js';
-import { withTask } from '../util/progress.js';
+import { withTask } from '../../util/progress.js';
 
 export interface ImageArtifact {
   /** newc cpio (uncompressed base; the per-run secrets archive is appended) */

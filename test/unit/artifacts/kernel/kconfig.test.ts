@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import {
   droppedOptions, effectiveRequests, explainDropped, expressionSymbols, formatDropped, parseConfig, parseFragment, parseKconfig,
   type KconfigEntry,
-} from '../../../harness/artifacts/kconfig.js';
+} from '../../../../harness/artifacts/kernel/kconfig.js';
 
-const dir = join(import.meta.dirname, '../../fixtures/kconfig');
+const dir = join(import.meta.dirname, '../../../fixtures/kconfig');
 const order = ['qemu-virt', 'zfs-deps', 'thinlto', 'cfi', 'fineibt'];
 const requests = (name: string) => effectiveRequests(order.map((f) => {
   const file = join(dir, name, 'fragments', `${f}.config`);

@@ -2,10 +2,10 @@
 // how a recipe names that dir.
 import t from 'tap';
 import { join, resolve } from 'node:path';
-import { isModuleSource } from '../../../harness/artifacts/kmod-module.js';
-import { loadRecipe } from '../../../harness/artifacts/recipe.js';
+import { isModuleSource } from '../../../../harness/artifacts/out-of-tree/kmod.js';
+import { loadRecipe } from '../../../../harness/artifacts/image/recipe.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 
 t.test('only what Kbuild reads is a source (a new scenario beside it rebuilds nothing)', async (t) => {
   for (const f of ['Kbuild', 'Makefile', 'crashmod.c', 'util.h', 'entry.S']) t.ok(isModuleSource(f), f);

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cached, hashOf } from '../../../harness/artifacts/cache.js';
+import { cached, hashOf } from '../../../../harness/artifacts/store/cache.js';
 
 const root = t.testdir({});
 process.env.KREPRO_CACHE = root;
@@ -54,7 +54,7 @@ t.test('a stale lock and temp dir from a dead process are cleared', async (t) =>
 t.test('two krepro processes build an entry once', async (t) => {
   const log = join(root, 'builds.log');
   const script = join(root, 'child.mjs');
-  const cacheUrl = new URL('../../../harness/artifacts/cache.ts', import.meta.url).href;
+  const cacheUrl = new URL('../../../../harness/artifacts/store/cache.ts', import.meta.url).href;
   await writeFile(script, `
     import { cached } from ${JSON.stringify(cacheUrl)};
     import { appendFile, writeFile } from 'node:fs/promises';
@@ -66,7 +66,7 @@ t.test('two krepro processes build an entry once', async (t) => {
     });
   `);
   const loader = 'data:text/javascript,import { register } from "node:module"; import { pathToFileURL } from "node:url"; register("@isaacs/ts-node-temp-fork-for-pr-2009/esm", pathToFileURL("./"));';
-  const cwd = fileURLToPath(new URL('../../../', import.meta.url));
+  const cwd = fileURLToPath(new URL('../../../..', import.meta.url));
   const env = { KREPRO_CACHE: root, TS_NODE_TRANSPILE_ONLY: '1' };
   await Promise.all([1, 2].map(() => execa('node', ['--no-warnings', '--import', loader, script], { cwd, env })));
   t.equal(await readFile(log, 'utf8'), 'built\n');

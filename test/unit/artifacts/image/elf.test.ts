@@ -2,7 +2,7 @@ import t from 'tap';
 import { execa } from 'execa';
 import { mkdir, readFile, symlink, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { elfDeps, missingLibraries } from '../../../harness/artifacts/elf.js';
+import { elfDeps, missingLibraries } from '../../../../harness/artifacts/image/elf.js';
 
 t.test('DT_NEEDED and PT_INTERP agree with readelf on a host binary', async (t) => {
   const bin = '/usr/bin/ssh-keygen';

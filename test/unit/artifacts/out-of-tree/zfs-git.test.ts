@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cloneZfs, parseZfsGit, zfsGitSource } from '../../../harness/artifacts/zfs-git.js';
+import { cloneZfs, parseZfsGit, zfsGitSource } from '../../../../harness/artifacts/out-of-tree/zfs-git.js';
 
 t.test('git:PATH@REF, or a version', async (t) => {
   t.same(parseZfsGit('git:/src/zfs@zfs-2.3.2'), { repo: '/src/zfs', ref: 'zfs-2.3.2' });

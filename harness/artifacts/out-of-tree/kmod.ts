@@ -6,12 +6,12 @@
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
-import { cached, hashOf } from './cache.js';
-import { debianHeaders } from './kernel-headers.js';
-import type { KernelArtifact } from './kernel.js';
-import { cacheRoot } from './root.js';
-import { logTail, type BuiltModules } from './zfs-module.js';
-import { task } from '../util/progress.js';
+import { cached, hashOf } from '../store/cache.js';
+import { debianHeaders } from '../kernel/headers.js';
+import type { KernelArtifact } from '../kernel/artifact.js';
+import { cacheRoot } from '../store/root.js';
+import { logTail, type BuiltModules } from './zfs.js';
+import { task } from '../../util/progress.js';
 
 // Bump when the build commands change in a way that changes the modules.
 const BUILDER_VERSION = 2;

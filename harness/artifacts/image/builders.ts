@@ -2,10 +2,10 @@
 // scenario's kernel (modules) with its matching userland (packages). Adding a
 // builder means adding a row here and a file beside it.
 import { execa } from 'execa';
-import type { KernelArtifact } from './kernel.js';
-import type { ExtraModule } from './modules.js';
-import { buildKmod } from './kmod-module.js';
-import { buildZfs, type BuiltModules } from './zfs-module.js';
+import type { KernelArtifact } from '../kernel/artifact.js';
+import type { ExtraModule } from './module-closure.js';
+import { buildKmod } from '../out-of-tree/kmod.js';
+import { buildZfs, type BuiltModules } from '../out-of-tree/zfs.js';
 
 const BUILDERS: Record<string, (version: string, kernel: KernelArtifact) => Promise<BuiltModules>> = {
   zfs: buildZfs,

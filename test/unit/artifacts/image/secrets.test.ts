@@ -3,9 +3,9 @@ import { execa } from 'execa';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { newcArchive, S_IFREG } from '../../../harness/artifacts/cpio.js';
-import { withRunSecrets } from '../../../harness/artifacts/image.js';
-import { generateHostKey } from '../../../harness/artifacts/dropbear-key.js';
+import { newcArchive, S_IFREG } from '../../../../harness/artifacts/image/cpio.js';
+import { withRunSecrets } from '../../../../harness/artifacts/image/image.js';
+import { generateHostKey } from '../../../../harness/artifacts/image/dropbear-key.js';
 
 const authorizedKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXDCOVlLpTq+Wp3jZ6Jj5RLXLHlXZ+7M+V99jTP4LDJ krepro-client';
 
