@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { execa } from 'execa';
+import { execa } from '../util/children.js';
 
 /** Host tools krepro runs, and the Debian package that provides each; `need` names the feature that alone needs it. */
 export const HOST_TOOLS: Array<{ tool: string; pkg: string; why: string; need?: 'zfs-build' | 'kernel-build' }> = [

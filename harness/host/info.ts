@@ -1,5 +1,5 @@
 import { hostname, release } from 'node:os';
-import { execa } from 'execa';
+import { execa } from '../util/children.js';
 
 let cached: Record<string, string> | undefined;
 

@@ -1,7 +1,10 @@
 // Ctrl-C and SIGTERM end a run cleanly: the VM is stopped (vm/reaper.ts), the
 // interrupted attempt is recorded as error/infra, no further attempt starts,
-// and krepro exits 128+signo.
+// and krepro exits 128+signo. The signal is passed on to the other children's
+// process groups (a build's make -j, apt), as a terminal would have done
+// before util/children.ts gave each its own group.
 import { constants } from 'node:os';
+import { signalChildren } from './children.js';
 
 const controller = new AbortController();
 let received: NodeJS.Signals | undefined;
@@ -11,6 +14,7 @@ export function watchInterrupts(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       received ??= sig;
+      signalChildren(sig);
       controller.abort(new Error(`interrupted by ${sig}`));
     });
   }

@@ -2,13 +2,12 @@
 // the (slow-ish) probe is cached per (QEMU version, host kernel, /dev/kvm
 // presence) in cacheRoot()/accel.json, so a host is probed once.
 
-import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { cacheRoot } from '../artifacts/store/root.js';
+import { execa } from '../util/children.js';
 import { note } from '../util/progress.js';
 import { runProbe, type ProbeResult } from './probe.js';
 
@@ -114,7 +113,7 @@ const versions = new Map<string, Promise<string>>();
 export function qemuVersion(qemu: string): Promise<string> {
   let v = versions.get(qemu);
   if (!v) {
-    v = promisify(execFile)(qemu, ['-version']).then(({ stdout }) => stdout.split('\n')[0]!.trim());
+    v = execa(qemu, ['-version']).then(({ stdout }) => String(stdout).split('\n')[0]!.trim());
     versions.set(qemu, v);
   }
   return v;

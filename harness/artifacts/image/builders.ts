@@ -1,7 +1,7 @@
 // Image build hooks: software a recipe's `build:` key asks for, built for the
 // scenario's kernel (modules) with its matching userland (packages). Adding a
 // builder means adding a row here and a file beside it.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import type { KernelArtifact } from '../kernel/artifact.js';
 import type { ExtraModule } from './module-closure.js';
 import { buildKmod } from '../out-of-tree/kmod.js';

@@ -1,7 +1,7 @@
 // initramfs archives (newc cpio). Trees are packed by the host's GNU
 // cpio; the tiny per-run secrets archive is written here directly, so secrets
 // never sit in a temp tree and their modes (0600/0700) do not depend on umask.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { createWriteStream } from 'node:fs';
 import { lstat, readdir, lutimes } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // Guest images: an initramfs built once per content hash from a recipe
 // (Debian packages, the kernel's modules with their closure, the init), plus
 // a small per-run secrets archive appended in a copy, never in the cache.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { createHash } from 'node:crypto';
 import { appendFile, chmod, copyFile, mkdir, readFile, readdir, rm, stat, symlink, writeFile, lstat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';

@@ -7,7 +7,7 @@
 // version, so a second run builds nothing and an equivalent fragment set
 // shares the kernel. ccache (when installed) makes a rebuild after one option
 // changed recompile only what that option touches.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

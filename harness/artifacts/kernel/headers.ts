@@ -2,7 +2,7 @@
 // unpacked into the cache so out-of-tree modules can be built against it
 // without touching the host's /usr/src. The packages assume they live under
 // /usr: the few absolute paths in them are rewritten to the cache entry.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';

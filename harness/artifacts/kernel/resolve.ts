@@ -1,7 +1,7 @@
 // Kernels ready to boot: a bzImage and its modules tree with modules.dep.
 // Debian kernels are fetched through the private apt config and unpacked into
 // the cache; user kernels ({path}) are used in place and only fingerprinted.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';

@@ -3,7 +3,7 @@
 // (`git archive` of that commit into the cache — the user's work tree, index
 // and HEAD are never touched), or a directory used in place, read-only (builds
 // always go to a separate O= dir).
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';

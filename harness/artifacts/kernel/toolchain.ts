@@ -2,7 +2,7 @@
 // llvm-ar-N … as Debian names them, selected by the kernel's own LLVM=-N).
 // Its version text is part of every build's cache key; ccache, when installed,
 // wraps the C compiler so rebuilds after a small change recompile little.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { join } from 'node:path';
 import { cacheRoot } from '../store/root.js';
 

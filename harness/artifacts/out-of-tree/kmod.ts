@@ -5,7 +5,7 @@
 // editing a scenario beside it does not.
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { cached, hashOf } from '../store/cache.js';
 import { debianHeaders } from '../kernel/headers.js';
 import type { KernelArtifact } from '../kernel/artifact.js';

@@ -2,7 +2,7 @@
 // cloned with --shared into the build dir (objects borrowed read-only, the
 // user's repository, index and work tree untouched), so `make gitrev` sees a
 // real `git describe`. The tree (not the commit) keys the build.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { resolve } from 'node:path';
 
 export interface ZfsGitRef {

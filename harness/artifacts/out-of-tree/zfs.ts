@@ -8,7 +8,7 @@ import { existsSync, openSync, closeSync, writeSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, stat, writeFile, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { apt, aptFetch, debDependencies, ensureLists } from '../store/apt.js';
 import { cached, hashOf } from '../store/cache.js';
 import { debianHeaders, type KernelHeaders } from '../kernel/headers.js';

@@ -2,7 +2,7 @@
 // (cacheRoot()/apt): its own sources, lists, status and archives, the host's
 // trusted keyrings. Nothing in the host's apt setup is read for behaviour
 // except the mirror URL, and nothing there is ever written.
-import { execa } from 'execa';
+import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile, mkdtemp } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,7 @@
 // Running build commands with their output appended to a log file (kept in
 // the cache entry) and each line offered to a progress callback; failures
 // carry the log's tail so a verdict explains itself.
-import { spawn } from 'node:child_process';
+import { spawn } from '../../util/children.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 /** The last `n` lines of a log, for error messages. */
