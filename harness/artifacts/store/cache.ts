@@ -69,7 +69,7 @@ async function buildOnce(final: string, key: string, build: (tmpDir: string) => 
       await build(tmp);
       await rename(tmp, final);
     } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
+      await removeTemp(tmp); // never hides err
       // Lost a race with a builder that ignored our lock: its entry is as good as ours.
       if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') {
         return final;
@@ -132,6 +132,15 @@ export async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T
 async function sweepDeadTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const m = /^\.tmp-.*-(\d+)-[0-9a-f]{8}$/.exec(name);
-    if (m && !alive(Number(m[1]))) await rm(join(dir, name), { recursive: true, force: true });
+    if (m && !alive(Number(m[1]))) await removeTemp(join(dir, name));
   }
+}
+
+/**
+ * Remove a temp dir, best effort: temp names are unique, so one that will not
+ * go (ENOTEMPTY while something still writes into it, EPERM, EBUSY) only costs
+ * disk space until a later sweep — it must never fail the build that found it.
+ */
+async function removeTemp(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
 }
