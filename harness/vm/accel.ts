@@ -1,6 +1,8 @@
 // Choosing the accelerator: KVM when it really works, else TCG. The answer of
 // the (slow-ish) probe is cached per (QEMU version, host kernel, /dev/kvm
-// presence) in cacheRoot()/accel.json, so a host is probed once.
+// presence) in cacheRoot()/accel.json, so a host is probed once; the "KVM
+// unusable, using TCG" note is printed once per host and QEMU version too,
+// not on every run (the reason told is kept in accel-told.json).
 
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -33,8 +35,6 @@ export interface AccelDeps {
   probeTimeoutMs?: number;
 }
 
-let fallbackNoted = false;
-
 /** Pick 'kvm' or 'tcg' for a machine; 'auto' probes KVM with a real boot (cached), 'kvm' throws if it is broken. */
 export async function resolveAccel(want: 'auto' | 'kvm' | 'tcg', qemu: string, deps: AccelDeps = {}): Promise<AccelChoice> {
   if (want === 'tcg') return { accel: 'tcg', reason: 'tcg requested' };
@@ -50,11 +50,27 @@ export async function resolveAccel(want: 'auto' | 'kvm' | 'tcg', qemu: string, d
   if (want === 'kvm') {
     throw new Error(`KVM was requested (machine.accel: kvm) but does not work on this host: ${verdict.why.replace(/\.$/, '')}. Use accel: auto or tcg.`);
   }
-  if (!fallbackNoted) {
-    fallbackNoted = true;
-    note(`krepro: KVM unusable (${verdict.why}); using TCG, which is much slower`);
-  }
+  if (await firstTelling(qemu, verdict.why, deps)) note(`krepro: KVM unusable (${verdict.why}); using TCG, which is much slower`);
   return { accel: 'tcg', reason: verdict.why };
+}
+
+// In this process, the note has been printed (or found already told) for these reasons.
+const told = new Set<string>();
+
+/**
+ * True the first time `why` is the fallback reason on this host and QEMU: the
+ * note is printed once, not on every run. The reason told is kept beside the
+ * probe cache, in accel-told.json (a changed reason is told again).
+ */
+async function firstTelling(qemu: string, why: string, deps: AccelDeps): Promise<boolean> {
+  if (told.has(why)) return false;
+  told.add(why);
+  const file = join(dirname(deps.cacheFile ?? join(cacheRoot(), 'accel.json')), 'accel-told.json');
+  const key = await accelCacheKey(qemu, deps);
+  const cache = await readCache(file);
+  if ((cache[key] as { told?: string } | undefined)?.told === why) return false;
+  await writeCache(file, { ...cache, [key]: { told: why } });
+  return true;
 }
 
 /** 'ok', or why /dev/kvm cannot be used (missing, no permission). */
@@ -83,7 +99,7 @@ async function probeCached(qemu: string, deps: AccelDeps): Promise<AccelCacheEnt
   const key = await accelCacheKey(qemu, deps);
   const cache = await readCache(file);
   const hit = cache[key];
-  if (hit) return hit;
+  if (hit && 'kvmWorks' in hit) return hit;
   const r = await (deps.probe ?? runProbe)(qemu, 'kvm', deps.probeTimeoutMs ?? 10_000);
   const entry: AccelCacheEntry = { kvmWorks: r.ok, detail: r.detail, probeMs: r.ms, probedAt: new Date().toISOString() };
   // Re-read before writing: another run may have added its own key meanwhile.
@@ -91,7 +107,7 @@ async function probeCached(qemu: string, deps: AccelDeps): Promise<AccelCacheEnt
   return entry;
 }
 
-async function readCache(file: string): Promise<Record<string, AccelCacheEntry>> {
+async function readCache(file: string): Promise<Record<string, AccelCacheEntry | { told: string }>> {
   try {
     const data = JSON.parse(await readFile(file, 'utf8'));
     return data && typeof data === 'object' ? data : {};
@@ -100,7 +116,7 @@ async function readCache(file: string): Promise<Record<string, AccelCacheEntry>>
   }
 }
 
-async function writeCache(file: string, data: Record<string, AccelCacheEntry>): Promise<void> {
+async function writeCache(file: string, data: Record<string, AccelCacheEntry | { told: string }>): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`);

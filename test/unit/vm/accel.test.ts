@@ -1,6 +1,8 @@
 import t, { type Test } from 'tap';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { resolveAccel, type AccelDeps } from '../../../harness/vm/accel.js';
 import type { ProbeResult } from '../../../harness/vm/probe.js';
 
@@ -73,4 +75,35 @@ t.test('a corrupt cache file means probing again, not failing', async (t) => {
   await writeFile(deps.cacheFile!, '{not json');
   t.equal((await resolveAccel('auto', 'qemu', deps)).accel, 'kvm');
   t.same(calls, ['kvm', 'kvm']);
+});
+
+t.test('the "KVM unusable" note is printed by the first run only, for the same host and QEMU', async (t) => {
+  const dir = t.testdir({ kvm: '' });
+  const script = join(dir, 'run.mjs');
+  const accelUrl = new URL('../../../harness/vm/accel.ts', import.meta.url).href;
+  // One "krepro run" resolving the accelerator: a broken KVM (fake device, failing probe), cache in dir.
+  await writeFile(script, `
+    import { resolveAccel } from ${JSON.stringify(accelUrl)};
+    const [version, device] = process.argv.slice(2);
+    const r = await resolveAccel('auto', 'qemu', {
+      kvmDevice: ${JSON.stringify(dir)} + '/' + device, cacheFile: ${JSON.stringify(join(dir, 'cache', 'accel.json'))},
+      qemuVersion: async () => version,
+      probe: async () => ({ ok: false, ms: 5, detail: 'QEMU killed by SIGABRT' }),
+    });
+    await resolveAccel('auto', 'qemu', { kvmDevice: ${JSON.stringify(dir)} + '/' + device, cacheFile: ${JSON.stringify(join(dir, 'cache', 'accel.json'))}, qemuVersion: async () => version });
+    process.stdout.write(r.accel);
+  `);
+  const loader = 'data:text/javascript,import { register } from "node:module"; import { pathToFileURL } from "node:url"; register("@isaacs/ts-node-temp-fork-for-pr-2009/esm", pathToFileURL("./"));';
+  const cwd = fileURLToPath(new URL('../../..', import.meta.url));
+  const run = async (version: string, device = 'kvm') => {
+    const r = await execa(process.execPath, ['--no-warnings', '--import', loader, script, version, device], { cwd, env: { TS_NODE_TRANSPILE_ONLY: '1', KREPRO_QUIET: '', KREPRO_PROGRESS: 'plain' } });
+    t.equal(r.stdout, 'tcg');
+    return r.stderr.split('\n').filter((l) => /KVM unusable/.test(l)).length;
+  };
+  t.equal(await run('QEMU 7.2.22'), 1, 'first run on this host: told once (two resolutions in it)');
+  t.equal(await run('QEMU 7.2.22'), 0, 'second run: not told again');
+  t.equal(await run('QEMU 8.2.0'), 1, 'another QEMU version: probed and told again');
+  t.equal(await run('QEMU 8.2.0'), 0, 'then quiet');
+  t.equal(await run('QEMU 8.2.0', 'missing-kvm'), 1, 'no /dev/kvm any more: a new reason, told once');
+  t.equal(await run('QEMU 8.2.0', 'missing-kvm'), 0, 'then quiet');
 });
