@@ -4,7 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { triageCommand } from './console/triage-command.js';
 import { kernelBuildCommand } from './artifacts/kernel/command.js';
-import { installPackages, missingTools, missingToolsMessage } from './host/doctor.js';
+import { installPackages, missingReport, missingTools, missingToolsMessage } from './host/doctor.js';
+import { packagesOf } from './util/requirements.js';
 import { runSuite } from './run/suite.js';
 import { QEMU } from './run/attempt.js';
 import { loadScenario, scenarioJsonSchema, ScenarioError } from './scenario/load.js';
@@ -16,7 +17,7 @@ const USAGE = `usage:
   krepro run SCENARIO.yaml… [--results DIR]   run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
   krepro schema [--out FILE]                  print the scenario JSON Schema
-  krepro doctor [--install]                   check host tools and KVM; --install installs missing packages (root)
+  krepro doctor [--install]                   check host requirements (all groups) and KVM; --install installs what is missing (root)
   krepro kernel build SCENARIO.yaml | --source linux-source-6.12|GIT --ref REF|DIR
          [--base tinyconfig|defconfig|debian] [--fragment NAME|PATH]… [--llvm 16] [--json] [--check]
                                               build (or find cached) a kernel; prints bzImage, modules, build tree
@@ -52,16 +53,18 @@ async function run(argv: string[]): Promise<number> {
 
 async function doctor(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { install: { type: 'boolean', default: false } } });
+  // Every group (runs, builds, tests): --install leaves nothing for a build to refuse later.
   let missing = await missingTools({ all: true });
-  for (const m of missing) process.stdout.write(`missing  ${m.tool} (${m.why}) — package ${m.pkg}\n`);
+  process.stdout.write(missingReport(missing));
   if (missing.length && values.install) {
-    await installPackages([...new Set(missing.map((m) => m.pkg))], (s) => process.stdout.write(`${s}\n`));
+    await installPackages(packagesOf(missing), (s) => process.stdout.write(`${s}\n`));
     missing = await missingTools({ all: true });
+    process.stdout.write(missingReport(missing));
   }
   if (missing.length) process.stdout.write(`${missingToolsMessage(missing)}\n`);
-  else process.stdout.write('host tools: all present\n');
+  else process.stdout.write('host requirements: all present\n');
   // The accelerator probe needs only QEMU itself.
-  if (!missing.some((m) => m.tool === 'qemu-system-x86_64')) {
+  if (!missing.some((m) => m.bin === 'qemu-system-x86_64')) {
     const accel = await resolveAccel('auto', QEMU);
     process.stdout.write(`accelerator: ${accel.accel} (${accel.reason})\n`);
   }

@@ -8,6 +8,7 @@
 // shares the kernel. ccache (when installed) makes a rebuild after one option
 // changed recompile only what that option touches.
 import { execa } from '../../util/children.js';
+import { kernelBuildNeeds, requireHost } from '../../util/requirements.js';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -28,6 +29,8 @@ const BUILDER_VERSION = 1;
 
 /** Configure and check only (no compiling): the final .config text, or the refusal listing dropped options. */
 export async function checkKernelConfig(spec: KernelBuildSpec): Promise<{ config: string; source: KernelSource; toolchain: Toolchain }> {
+  // The host's prerequisites first: a missing package fails here, in seconds, naming the package.
+  await requireHost('a kernel build', kernelBuildNeeds({ llvm: spec.llvm, git: spec.source.kind === 'git' }));
   const toolchain = await resolveToolchain(spec.llvm);
   const source = await resolveSource(spec.source);
   const fragments = await Promise.all(spec.fragments.map(async (f) => ({ file: f, text: await readFile(f, 'utf8') })));

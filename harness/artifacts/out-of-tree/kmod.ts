@@ -6,6 +6,7 @@
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from '../../util/children.js';
+import { moduleBuildNeeds, requireHost } from '../../util/requirements.js';
 import { cached, hashOf } from '../store/cache.js';
 import { debianHeaders } from '../kernel/headers.js';
 import type { KernelArtifact } from '../kernel/artifact.js';
@@ -34,6 +35,7 @@ async function sourceFiles(dir: string): Promise<string[]> {
 
 /** Build (or find) the modules of one source directory for `kernel`; they land in extra/. */
 export async function buildKmod(sourceDir: string, kernel: KernelArtifact): Promise<BuiltModules> {
+  await requireHost('a kernel module build', moduleBuildNeeds(kernel.identity));
   const files = await sourceFiles(sourceDir);
   const sources = await Promise.all(files.map(async (f) => [f, await readFile(join(sourceDir, f), 'utf8')]));
   const headers = await debianHeaders(kernel);

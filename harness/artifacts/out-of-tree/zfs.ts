@@ -9,6 +9,7 @@ import { copyFile, mkdir, readdir, rename, stat, writeFile, readFile, rm } from 
 import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { execa } from '../../util/children.js';
+import { moduleBuildNeeds, requireHost } from '../../util/requirements.js';
 import { apt, aptFetch, debDependencies, ensureLists } from '../store/apt.js';
 import { cached, hashOf } from '../store/cache.js';
 import { debianHeaders, type KernelHeaders } from '../kernel/headers.js';
@@ -84,6 +85,7 @@ async function compilerVersion(h: KernelHeaders): Promise<string> {
 /** Build (or find) the ZFS modules for `kernel`, with the userland package list. */
 export async function buildZfs(upstream: string, kernel: KernelArtifact): Promise<BuiltModules> {
   const gitRef = parseZfsGit(upstream);
+  await requireHost(`a ZFS ${upstream} build`, moduleBuildNeeds(kernel.identity, { zfs: true, git: Boolean(gitRef) }));
   const git = gitRef && (await zfsGitSource(gitRef));
   // A git tree's modules go with the Debian userland of its META version (the newest one when Debian lacks it).
   const debVersion = git ? await debianZfsVersion(git.version).catch(newestDebianZfs) : await debianZfsVersion(upstream);
