@@ -2,6 +2,7 @@
 // The guest's host key is pinned: we generated it, and the console printed it.
 import { Client, type ClientChannel } from 'ssh2';
 import { fingerprintOf } from './keys.js';
+import { sleep } from '../util/signals.js';
 
 export interface ConnectOptions {
   port: number;
@@ -40,13 +41,6 @@ const TAIL = 64 * 1024;
 function appendTail(tail: string, chunk: Buffer): string {
   const s = tail + chunk.toString('utf8');
   return s.length > TAIL ? s.slice(s.length - TAIL) : s;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
 }
 
 /** An SSH session with the guest. */

@@ -4,6 +4,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { CrashDetector } from '../console/detector.js';
 import type { CrashReport } from '../console/types.js';
+import { sleep } from '../util/signals.js';
 
 const STEP_MARK = /krepro: step (\d+):/;
 
@@ -87,7 +88,7 @@ export class ConsoleWatch {
   async settle(quietMs = 1500, maxMs = 10_000): Promise<void> {
     const until = Date.now() + maxMs;
     while (Date.now() < until && Date.now() - this.lastOutput < quietMs) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
 

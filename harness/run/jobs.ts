@@ -4,6 +4,7 @@ import type { ExecResult } from '../guest/ssh.js';
 import type { RunStep } from '../scenario/types.js';
 import { closeStream } from './recorder.js';
 import { judgeExec, type Job, type RunContext, type StepOutcome } from './context.js';
+import { sleep } from '../util/signals.js';
 
 const STOP_GRACE_MS = 5000;
 
@@ -47,13 +48,6 @@ export function startJob(ctx: RunContext, step: RunStep, name: string): Job {
   return job;
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
-}
-
 /** Stop a running job: SIGTERM to its process group, SIGKILL after a grace period. Returns whether it ended. */
 export async function stopJob(ctx: RunContext, job: Job): Promise<boolean> {
   if (job.done) return true;
@@ -61,7 +55,7 @@ export async function stopJob(ctx: RunContext, job: Job): Promise<boolean> {
   for (const sig of ['TERM', 'KILL']) {
     const r = await ctx.guest.exec(`kill -${sig} -$(cat ${pidFile(job.name)}) 2>/dev/null; true`, { timeoutMs: 15_000, signal: ctx.signal });
     if (r.lost || r.aborted) return false;
-    const ended = await Promise.race([job.result.then(() => true), delay(STOP_GRACE_MS, ctx.signal).then(() => false)]);
+    const ended = await Promise.race([job.result.then(() => true), sleep(STOP_GRACE_MS, ctx.signal).then(() => false)]);
     if (ended) {
       ctx.rec.event('job-stopped', { job: job.name, signal: sig });
       return true;

@@ -81,21 +81,42 @@ export type UntilCondition =
   | { kind: 'compare'; op: '>=' | '>' | '<=' | '<' | '==' | '!='; value: number }
   | { kind: 'match'; regex: string };
 
-export interface WaitStep extends StepBase {
+interface WaitBase extends StepBase {
   kind: 'wait';
-  job?: string;
-  /** Several background jobs: for 'all' of them to end, or for 'any' one. */
-  jobs?: string[];
-  waitFor?: 'all' | 'any';
-  console?: string;
-  run?: string;
-  until?: UntilCondition;
-  everyMs: number;
   timeoutMs: number;
-  /** job waits only: the no-progress watchdog's command and how long its number may stay flat. */
-  progress?: string;
-  stallMs?: number;
 }
+
+/** `wait: { job }`: one background job's end (exit status checked here). */
+export interface WaitJobStep extends WaitBase {
+  on: 'job';
+  job: string;
+  /** The no-progress watchdog: a command printing a number that must grow within `stallMs`, polled `everyMs`. */
+  watchdog?: { progress: string; stallMs: number; everyMs: number };
+}
+
+/** `wait: { jobs, for }`: several background jobs, for 'all' of them to end or 'any' one. */
+export interface WaitJobsStep extends WaitBase {
+  on: 'jobs';
+  jobs: string[];
+  waitFor: 'all' | 'any';
+}
+
+/** `wait: { console }`: a console line matching the regex, printed since the previous step began. */
+export interface WaitConsoleStep extends WaitBase {
+  on: 'console';
+  console: string;
+}
+
+/** `wait: { run, until, every }`: a command polled until its output satisfies `until`. */
+export interface WaitPollStep extends WaitBase {
+  on: 'poll';
+  run: string;
+  until: UntilCondition;
+  everyMs: number;
+}
+
+/** The four waits, told apart by `on` (switches over it are compiler-checked). */
+export type WaitStep = WaitJobStep | WaitJobsStep | WaitConsoleStep | WaitPollStep;
 
 export interface SleepStep extends StepBase {
   kind: 'sleep';

@@ -25,3 +25,21 @@ export function deadline(ms: number, ...signals: AbortSignal[]): { signal: Abort
   }, ms);
   return { signal: ac.signal, timedOut: () => fired, clear: () => clearTimeout(timer) };
 }
+
+/**
+ * Wait `ms`, or less if `signal` aborts first (it resolves either way: callers
+ * check the signal). `unref`: the timer alone does not keep krepro alive.
+ */
+export function sleep(ms: number, signal?: AbortSignal, opts: { unref?: boolean } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    if (opts.unref) t.unref();
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -12,6 +12,7 @@ import { buildArgv, usbDeviceProps, type VmConfig, type VmDisk } from './argv.js
 import { QmpClient, type QmpEvent } from './qmp.js';
 import * as reaper from './reaper.js';
 import { spawnQemu, spawned } from './spawn.js';
+import { sleep } from '../util/signals.js';
 
 /** A VmConfig where the QMP socket and SSH port may be left for start() to choose. */
 export type StartConfig = Omit<VmConfig, 'qmpSocket' | 'sshHostPort'> & { qmpSocket?: string; sshHostPort?: number };
@@ -236,7 +237,7 @@ export class Machine implements AsyncDisposable {
   private async doStop(graceMs: number): Promise<void> {
     if (!this.exited && this.qmpClient && !this.qmpClient.closed && graceMs > 0) {
       // The reply may lose the race with QEMU closing the socket; either is fine.
-      await Promise.race([this.qmpClient.execute('quit').catch(() => {}), sleep(Math.min(graceMs, 2000))]);
+      await Promise.race([this.qmpClient.execute('quit').catch(() => {}), sleep(Math.min(graceMs, 2000), undefined, { unref: true })]);
       await this.waitExitFor(graceMs);
     }
     if (!this.exited) {
@@ -249,7 +250,7 @@ export class Machine implements AsyncDisposable {
     }
     this.qmpClient?.close();
     // stdout may stay open if QEMU left a child holding it; don't wait forever.
-    await Promise.race([this.consoleDrained, sleep(2000)]);
+    await Promise.race([this.consoleDrained, sleep(2000, undefined, { unref: true })]);
     await Promise.all([endStream(this.consoleOut), this.stderrOut && endStream(this.stderrOut)]);
     if (this.ownedDir) await rm(this.ownedDir, { recursive: true, force: true });
     else await unlink(this.cfg.qmpSocket).catch(() => {});
@@ -264,7 +265,7 @@ export class Machine implements AsyncDisposable {
   }
 
   private async waitExitFor(ms: number): Promise<void> {
-    await Promise.race([this.exitedPromise, sleep(ms)]);
+    await Promise.race([this.exitedPromise, sleep(ms, undefined, { unref: true })]);
   }
 }
 
@@ -275,10 +276,6 @@ export function startMachine(cfg: StartConfig, opts: StartOptions): Promise<Mach
 
 function describeExit(s: { code: number | null; signal: string | null }): string {
   return s.signal ? `signal ${s.signal}` : `code ${s.code}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 function endStream(s: WriteStream): Promise<void> {

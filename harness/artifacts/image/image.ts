@@ -16,6 +16,7 @@ import { runBuilders, type BuildHookResult } from './builders.js';
 import { mergeModules, moduleClosure, readModuleIndex } from './module-closure.js';
 import { globRegex, loadRecipe, type Recipe } from './recipe.js';
 import { withTask } from '../../util/progress.js';
+import { asBuildError } from '../../util/errors.js';
 
 export interface ImageArtifact {
   /** newc cpio (uncompressed base; the per-run secrets archive is appended) */
@@ -48,6 +49,14 @@ async function filesDigest(dirs: string[]): Promise<string[][]> {
 
 /** Build (or find in the cache) the initramfs for a recipe and kernel. */
 export async function buildImage(spec: ImageSpec, kernel: KernelArtifact): Promise<ImageArtifact> {
+  try {
+    return await imageFor(spec, kernel);
+  } catch (e) {
+    throw asBuildError(e);
+  }
+}
+
+async function imageFor(spec: ImageSpec, kernel: KernelArtifact): Promise<ImageArtifact> {
   const recipe = await loadRecipe(spec.recipe, spec.params);
   // Builders first: they add modules for this kernel and the userland packages that match them.
   const built = await runBuilders(recipe.build, kernel);

@@ -19,7 +19,8 @@ import { cached, hashOf } from '../store/cache.js';
 import { droppedOptions, effectiveRequests, explainDropped, formatDropped, parseConfig, parseFragment, parseKconfig, type KconfigEntry } from './kconfig.js';
 import type { KernelArtifact, KernelBuildTree } from './artifact.js';
 import { resolveSource, type KernelSource } from './source.js';
-import { logTail, runLogged } from '../store/build-log.js';
+import { buildFailure, runLogged } from '../store/build-log.js';
+import { BuildError, firstLine } from '../../util/errors.js';
 import { resolveToolchain, type Toolchain } from './toolchain.js';
 import { cacheRoot } from '../store/root.js';
 import { task, type Task } from '../../util/progress.js';
@@ -94,8 +95,10 @@ async function configure(spec: KernelBuildSpec, source: KernelSource, fragments:
       await rm(obj, { recursive: true, force: true });
       t.done();
     } catch (err) {
-      t.fail((err as Error).message);
-      throw new Error(`kernel configure failed: ${(err as Error).message}\n--- last lines ---\n${logTail(await readFile(logPath, 'utf8').catch(() => ''))}`);
+      t.fail(firstLine(err));
+      // The log lives in the temp entry, which goes with the failure: quote it, do not point at it.
+      const e = await buildFailure('kernel configure failed', logPath, err);
+      throw new BuildError(e.message, { cause: err, tail: e.evidence.tail });
     }
   });
   return readFile(join(dir, 'config'), 'utf8');
@@ -118,7 +121,7 @@ async function verify(config: string, fragments: Array<{ file: string; text: str
   const dropped = droppedOptions(effectiveRequests(fragments.map((f) => parseFragment(f.text, f.file))), final);
   if (dropped.length === 0) return;
   const defs = await kconfigDefinitions(source.dir);
-  throw new Error(`${formatDropped(dropped, (s) => explainDropped(s, defs, final))}\n` +
+  throw new BuildError(`${formatDropped(dropped, (s) => explainDropped(s, defs, final))}\n` +
     'Fix the fragments (or the `llvm:` toolchain they need) — krepro does not build a kernel other than the one asked for.');
 }
 
@@ -179,9 +182,8 @@ async function compile(out: string, b: CompileInput): Promise<void> {
     t.update('');
     t.done(`${release}, ${Object.entries(times).map(([k, v]) => `${k.replace(/Ms$/, '')} ${(v / 1000).toFixed(0)}s`).join(', ')}`);
   } catch (err) {
-    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
-    throw new Error(`kernel build failed (${b.label}): ${(err as Error).message}\nfull log: ${b.logPath}\n--- last lines ---\n` +
-      logTail(await readFile(b.logPath, 'utf8').catch(() => '')));
+    t.fail(firstLine(err));
+    throw await buildFailure(`kernel build failed (${b.label})`, b.logPath, err);
   }
 }
 

@@ -12,11 +12,16 @@ import type { KernelArtifact } from './artifact.js';
 import { buildKernel } from './build.js';
 import { cached, fileHash, hashOf } from '../store/cache.js';
 import { withTask } from '../../util/progress.js';
+import { asBuildError, BuildError, errorMessage, InfraError } from '../../util/errors.js';
 
 /** Fetch or locate the kernel a scenario asks for. */
 export async function resolveKernel(spec: KernelSpec): Promise<KernelArtifact> {
-  if (spec.kind === 'build') return buildKernel(spec.build);
-  return spec.kind === 'debian' ? debianKernel(spec.abi) : pathKernel(spec.bzImage, spec.modules);
+  try {
+    if (spec.kind === 'build') return await buildKernel(spec.build);
+    return await (spec.kind === 'debian' ? debianKernel(spec.abi) : pathKernel(spec.bzImage, spec.modules));
+  } catch (e) {
+    throw asBuildError(e);
+  }
 }
 
 async function fetchImagePackage(abi: string): Promise<DebFile> {
@@ -29,7 +34,7 @@ async function fetchImagePackage(abi: string): Promise<DebFile> {
       firstErr ??= err;
     }
   }
-  throw new Error(`no Debian kernel package for ABI ${abi}: ${(firstErr as Error).message}`);
+  throw new InfraError(`no Debian kernel package for ABI ${abi}`, { cause: firstErr });
 }
 
 async function debianKernel(abi: string): Promise<KernelArtifact> {
@@ -85,7 +90,7 @@ async function pathKernel(bzImagePath: string, modules?: string): Promise<Kernel
   try {
     release = (await bzImageVersion(bzImage)).release;
   } catch (err) {
-    if (!modules) throw new Error(`${bzImagePath}: ${(err as Error).message}`);
+    if (!modules) throw new BuildError(`${bzImagePath}: ${errorMessage(err)}`, { cause: err });
     release = ''; // fall back to the modules dir name below
   }
   let modulesDir = '';

@@ -5,6 +5,7 @@
 import { execa } from '../../util/children.js';
 import { join } from 'node:path';
 import { cacheRoot } from '../store/root.js';
+import { BuildError } from '../../util/errors.js';
 
 export interface Toolchain {
   /** LLVM major version, or undefined for gcc. */
@@ -37,7 +38,7 @@ export async function resolveToolchain(llvm?: number): Promise<Toolchain> {
   }
   if (missing.length) {
     const pkgs = llvm ? `clang-${llvm} lld-${llvm} llvm-${llvm}` : 'gcc binutils';
-    throw new Error(`kernel build toolchain incomplete: ${missing.join(', ')} not found (apt-get install ${pkgs} make bc flex bison libelf-dev libssl-dev; see \`krepro doctor\`)`);
+    throw new BuildError(`kernel build toolchain incomplete: ${missing.join(', ')} not found (apt-get install ${pkgs} make bc flex bison libelf-dev libssl-dev; see \`krepro doctor\`)`);
   }
   const ccache = await firstLine('ccache', ['--version']);
   const ccacheEnv: Record<string, string> = ccache ? {

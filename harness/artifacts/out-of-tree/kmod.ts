@@ -1,9 +1,9 @@
 // An out-of-tree kernel module from a source directory in the project (a Kbuild
 // file plus C sources, like test/fixtures/crashmod), built against the scenario
-// kernel's build tree (kernel-headers.ts) with the kernel's own compiler. One
+// kernel's build tree (kernel/headers.ts) with the kernel's own compiler. One
 // cache entry per (sources, kernel, headers, compiler): editing the .c rebuilds,
 // editing a scenario beside it does not.
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from '../../util/children.js';
 import { moduleBuildNeeds, requireHost } from '../../util/requirements.js';
@@ -11,7 +11,9 @@ import { cached, hashOf } from '../store/cache.js';
 import { debianHeaders } from '../kernel/headers.js';
 import type { KernelArtifact } from '../kernel/artifact.js';
 import { cacheRoot } from '../store/root.js';
-import { logTail, type BuiltModules } from './zfs.js';
+import type { BuiltModules } from './zfs.js';
+import { buildFailure, runLogged } from '../store/build-log.js';
+import { BuildError, firstLine } from '../../util/errors.js';
 import { task } from '../../util/progress.js';
 
 // Bump when the build commands change in a way that changes the modules.
@@ -41,7 +43,7 @@ export async function buildKmod(sourceDir: string, kernel: KernelArtifact): Prom
   const headers = await debianHeaders(kernel);
   const cc = await execa(headers.compiler, ['--version'], { reject: false }).catch(() => null);
   if (!cc || cc.exitCode !== 0) {
-    throw new Error(`the kernel was built with ${headers.compilerText || headers.compiler}; ${headers.compiler} is not installed here (apt-get install ${headers.compiler} make)`);
+    throw new BuildError(`the kernel was built with ${headers.compilerText || headers.compiler}; ${headers.compiler} is not installed here (apt-get install ${headers.compiler} make)`);
   }
   const ccVersion = String(cc.stdout).split('\n')[0]!;
   const key = hashOf(['kmod', BUILDER_VERSION, sources, kernel.hash, headers.hash, ccVersion]);
@@ -54,21 +56,20 @@ export async function buildKmod(sourceDir: string, kernel: KernelArtifact): Prom
     // Kbuild's own entry point: the headers tree's Makefile with M= the copy (never the repo dir).
     // The prefix map turns __FILE__ (WARNING/BUG lines) from this temp dir into NAME/file.c, as stable as in-tree paths.
     const make = ['-C', headers.obj, `M=${src}`, `CC=${headers.compiler}`, ...(headers.llvm ? [`LLVM=-${headers.llvm}`] : []), `KCFLAGS=-fmacro-prefix-map=${src}/=${name}/`, 'modules'];
-    const r = await execa('make', make, {
-      reject: false, all: true, env: { LC_ALL: 'C' },
-    });
-    await writeFile(join(tmp, 'build.log'), `# ${name} for ${kernel.identity}, ${ccVersion}\n${r.all ?? ''}\n`);
-    if (r.exitCode !== 0) {
-      const log = join(cacheRoot(), 'kmod', `${key}.build.log`);
-      await mkdir(join(cacheRoot(), 'kmod'), { recursive: true });
-      await writeFile(log, r.all ?? '');
-      t.fail(`make exited ${r.exitCode}`);
-      throw new Error(`module ${name} failed to build for ${kernel.release}\nfull log: ${log}\n--- last lines ---\n${logTail(r.all ?? '')}`);
+    // The log is written beside the entry and moved in on success: a failure keeps it readable.
+    const log = join(cacheRoot(), 'kmod', `${key}.build.log`);
+    await writeFile(log, `# ${name} for ${kernel.identity}, ${ccVersion}\n`);
+    try {
+      await runLogged('make', make, { cwd: src, env: { LC_ALL: 'C' }, logPath: log });
+    } catch (err) {
+      t.fail(firstLine(err));
+      throw await buildFailure(`module ${name} failed to build for ${kernel.release}`, log, err);
     }
+    await rename(log, join(tmp, 'build.log'));
     const dest = join(tmp, 'lib', 'modules', kernel.release, 'extra');
     await mkdir(dest, { recursive: true });
     const built = (await readdir(src)).filter((f) => f.endsWith('.ko'));
-    if (!built.length) throw new Error(`module ${name}: make succeeded but built no .ko`);
+    if (!built.length) throw new BuildError(`module ${name}: make succeeded but built no .ko`);
     for (const ko of built) {
       await copyFile(join(src, ko), join(dest, ko));
       await execa('strip', ['--strip-debug', join(dest, ko)]);

@@ -3,8 +3,7 @@
 // compiler, and the zfsutils-linux userland of the same version. One cache
 // entry per (zfs-dkms .deb, kernel, headers, compiler): the second run builds
 // nothing. The full build log stays in the entry (or beside it on failure).
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, stat, writeFile, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
@@ -15,12 +14,13 @@ import { cached, hashOf } from '../store/cache.js';
 import { debianHeaders, type KernelHeaders } from '../kernel/headers.js';
 import type { KernelArtifact } from '../kernel/artifact.js';
 import { cacheRoot } from '../store/root.js';
+import { buildFailure, runLogged } from '../store/build-log.js';
+import { BuildError, firstLine } from '../../util/errors.js';
 import { task } from '../../util/progress.js';
 import { cloneZfs, parseZfsGit, zfsGitSource } from './zfs-git.js';
 
 // Bump when the build commands change in a way that changes the modules.
 const BUILDER_VERSION = 1;
-const LOG_TAIL_LINES = 25;
 
 /** Out-of-tree modules and userland packages a builder adds to an image. */
 export interface BuiltModules {
@@ -41,11 +41,6 @@ export function pickDebianVersion(madison: string, upstream: string): string | u
     if (v && v.replace(/^\d+:/, '').startsWith(`${upstream}-`)) found.push(v);
   }
   return found[0]; // madison lists the candidate order: newest first
-}
-
-/** The last `n` lines of a log, for error messages. */
-export function logTail(text: string, n = LOG_TAIL_LINES): string {
-  return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
 async function newestDebianZfs(): Promise<string> {
@@ -133,11 +128,10 @@ interface BuildInput {
 async function buildInto(out: string, b: BuildInput): Promise<void> {
   const t = task(`build zfs ${b.label} for ${b.kernel.release}`, { important: true });
   await mkdir(join(out, '..'), { recursive: true });
-  const fd = openSync(b.logPath, 'w');
   const src = join(out, 'src');
   const times: Record<string, number> = {};
   try {
-    writeSync(fd, `# zfs ${b.label} for ${b.kernel.identity}\n# compiler: ${b.cc}\n# kernel built with: ${b.headers.compilerText}\n`);
+    await writeFile(b.logPath, `# zfs ${b.label} for ${b.kernel.identity}\n# compiler: ${b.cc}\n# kernel built with: ${b.headers.compilerText}\n`);
     t.update('unpack');
     const tree = await b.unpack(src);
     const jobs = String(Math.max(1, availableParallelism()));
@@ -156,7 +150,8 @@ async function buildInto(out: string, b: BuildInput): Promise<void> {
     ];
     for (const [phase, cmd, args] of phases) {
       const t0 = Date.now();
-      await runLogged(cmd, args, { cwd: tree, env, fd, onLine: (n) => t.update(`${phase} (${n} lines of output)`) });
+      let lines = 0;
+      await runLogged(cmd, args, { cwd: tree, env, logPath: b.logPath, onLine: () => t.update(`${phase} (${++lines} lines of output)`) });
       times[`${phase}Ms`] = Date.now() - t0;
     }
     t.update('install');
@@ -170,42 +165,16 @@ async function buildInto(out: string, b: BuildInput): Promise<void> {
       await execa('strip', ['--strip-debug', join(dest, e.name)]);
       built.push(e.name);
     }
-    if (!built.includes('zfs.ko')) throw new Error('make finished but no zfs.ko was built');
+    if (!built.includes('zfs.ko')) throw new BuildError('make finished but no zfs.ko was built');
     const sizes = Object.fromEntries(await Promise.all(built.map(async (n) => [n, (await stat(join(dest, n))).size])));
     await writeFile(join(out, 'manifest.json'), `${JSON.stringify({
       zfs: b.label, kernel: b.kernel.identity, compiler: b.cc, ...times, modules: sizes,
     }, null, 2)}\n`);
     await rm(src, { recursive: true, force: true });
-    closeSync(fd);
     await rename(b.logPath, join(out, 'build.log'));
     t.done(`${built.length} modules, zfs.ko ${(sizes['zfs.ko'] / 1e6).toFixed(1)} MB`);
   } catch (err) {
-    try { closeSync(fd); } catch { /* already closed */ }
-    const tail = logTail(await readFile(b.logPath, 'utf8').catch(() => ''));
-    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
-    throw new Error(`ZFS ${b.label} module build failed for ${b.kernel.release}: ${(err as Error).message}\n` +
-      `full log: ${b.logPath}\n--- last lines ---\n${tail}`);
+    t.fail(firstLine(err));
+    throw await buildFailure(`ZFS ${b.label} module build failed for ${b.kernel.release}`, b.logPath, err, 25);
   }
-}
-
-/** Run a command with stdout+stderr appended to the log fd; report the line count as it goes. */
-function runLogged(cmd: string, args: string[], o: { cwd: string; env: Record<string, string>; fd: number; onLine: (n: number) => void }): Promise<void> {
-  writeSync(o.fd, `\n$ ${cmd} ${args.join(' ')}\n`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let lines = 0;
-    let last = 0;
-    const onData = (b: Buffer): void => {
-      writeSync(o.fd, b);
-      for (const c of b) if (c === 10) lines++;
-      if (Date.now() - last > 500) { last = Date.now(); o.onLine(lines); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${args[0] ?? ''} exited ${code ?? `by signal ${signal}`}`));
-    });
-  });
 }

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { cacheRoot } from './root.js';
 import { fileHash, hashOf, withLock } from './cache.js';
 import { note, task } from '../../util/progress.js';
+import { errorMessage, firstLine, InfraError } from '../../util/errors.js';
 
 const SUITE = 'bookworm';
 const LISTS_MAX_AGE_MS = 24 * 3600 * 1000;
@@ -119,7 +120,7 @@ export async function apt(cmd: string, args: string[], opts: { cwd?: string } = 
     reject: false,
   });
   if (r.exitCode !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.exitCode}):\n${String(r.stderr || r.stdout).trim()}`);
+    throw new InfraError(`${cmd} ${args.join(' ')} failed (exit ${r.exitCode}):\n${String(r.stderr || r.stdout).trim()}`, { argv: [cmd, ...args] });
   }
   return String(r.stdout);
 }
@@ -144,7 +145,7 @@ export async function ensureLists(force = false): Promise<void> {
       await writeFile(stamp, '').then(() => utimes(stamp, now, now));
       t.done();
     } catch (err) {
-      t.fail((err as Error).message.split('\n')[0] ?? 'failed');
+      t.fail(firstLine(err));
       // Offline with lists from an earlier update: carry on with them rather than refuse to run.
       if (before && !force) return note('apt: using package lists from an earlier update');
       throw err;
@@ -198,7 +199,7 @@ async function resolveUris(pkgs: string[]): Promise<UriLine[]> {
     return parsePrintUris(await apt('apt-get', ['download', '--print-uris', '-q', ...pkgs]));
   } catch (err) {
     // A package or version newer than our lists: refresh once and retry.
-    if (!/Unable to locate|Version .* was not found|Can't select/i.test((err as Error).message)) throw err;
+    if (!/Unable to locate|Version .* was not found|Can't select/i.test(errorMessage(err))) throw err;
     await ensureLists(true);
     return parsePrintUris(await apt('apt-get', ['download', '--print-uris', '-q', ...pkgs]));
   }
@@ -237,7 +238,7 @@ export async function aptFetch(pkgs: string[]): Promise<Map<string, DebFile>> {
   const missing: string[] = [];
   for (const req of pkgs) {
     const u = byName.get(requestName(req));
-    if (!u) throw new Error(`apt: no download for ${req}`);
+    if (!u) throw new InfraError(`apt: no download for ${req}`);
     const path = join(archives, u.file);
     const version = decodeURIComponent(u.file.split('_')[1] ?? '');
     result.set(requestName(req), { path, version, sha256: u.sha256 ?? '', size: u.size });
@@ -253,12 +254,12 @@ export async function aptFetch(pkgs: string[]): Promise<Map<string, DebFile>> {
     await apt('apt-get', ['download', '-q', '-o', 'DPkg::Lock::Timeout=120', ...missing], { cwd: tmp });
     for (const req of missing) {
       const u = byName.get(requestName(req))!;
-      if (!(await present(join(tmp, u.file), u, true))) throw new Error(`apt: ${u.file} missing or corrupt after download`);
+      if (!(await present(join(tmp, u.file), u, true))) throw new InfraError(`apt: ${u.file} missing or corrupt after download`);
       await rename(join(tmp, u.file), join(archives, u.file));
     }
     t.done();
   } catch (err) {
-    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
+    t.fail(firstLine(err));
     throw err;
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -1,13 +1,11 @@
 // Running build commands with their output appended to a log file (kept in
-// the cache entry) and each line offered to a progress callback; failures
-// carry the log's tail so a verdict explains itself.
+// the cache entry) and each line offered to a progress callback; a failed
+// build becomes a BuildError carrying the log's path and tail, so a verdict
+// explains itself. Every build (kernel, ZFS, kmods) runs its commands here.
 import { spawn } from '../../util/children.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
-
-/** The last `n` lines of a log, for error messages. */
-export function logTail(text: string, n = 30): string {
-  return text.trimEnd().split('\n').slice(-n).join('\n');
-}
+import { readFile } from 'node:fs/promises';
+import { BuildError, tailLines } from '../../util/errors.js';
 
 /** Run cmd with stdout+stderr appended to logPath; onLine sees each complete output line. */
 export function runLogged(cmd: string, args: string[], o: { cwd: string; env: Record<string, string>; logPath: string; onLine?: (line: string) => void }): Promise<void> {
@@ -31,4 +29,10 @@ export function runLogged(cmd: string, args: string[], o: { cwd: string; env: Re
       else reject(new Error(`${cmd} ${args.filter((a) => !a.startsWith('-') && !a.includes('=')).slice(-1)[0] ?? ''} exited ${code ?? `by signal ${signal}`}`));
     });
   }).finally(() => closeSync(fd));
+}
+
+/** The BuildError for a build that failed with `cause`, quoting the end of its log. */
+export async function buildFailure(what: string, logPath: string, cause: unknown, tailN = 30): Promise<BuildError> {
+  const tail = tailLines(await readFile(logPath, 'utf8').catch(() => ''), tailN);
+  return new BuildError(what, { cause, log: logPath, tail });
 }

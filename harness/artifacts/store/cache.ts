@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from './root.js';
+import { sleep } from '../../util/signals.js';
 
 /** Stable sha256 hex of JSON-ish parts (object keys sorted, Buffers hashed by content). */
 export function hashOf(parts: unknown[]): string {
@@ -113,7 +114,7 @@ async function acquire(lock: string, final?: string): Promise<boolean> {
       continue;
     }
     if (final && (await exists(final))) return false;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     waited += 200;
   }
 }

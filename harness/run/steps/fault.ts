@@ -7,16 +7,9 @@ import { NETDEV } from '../../vm/faults.js';
 import type { QmpEvent } from '../../vm/qmp.js';
 import type { RunContext, StepImpl, StepOutcome } from '../context.js';
 import { applyDiskFault } from '../faults.js';
+import { sleep } from '../../util/signals.js';
 
 const EVENT_TIMEOUT = 10_000;
-
-function hold(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
-}
 
 const eventMs = (e: QmpEvent): number => (e.timestamp ? e.timestamp.seconds * 1000 + e.timestamp.microseconds / 1000 : Date.now());
 
@@ -27,7 +20,7 @@ async function pause(ctx: RunContext, step: FaultStep, forMs: number): Promise<S
   const stop = await stopped;
   ctx.rec.event('fault-start', { step: step.index, kind: 'pause', forMs });
   try {
-    await hold(forMs, ctx.signal);
+    await sleep(forMs, ctx.signal);
   } finally {
     // Always resume, even when the run is ending: a paused VM cannot drain its console.
     const resumed = qmp.waitEvent('RESUME', undefined, EVENT_TIMEOUT);
@@ -45,7 +38,7 @@ async function linkDown(ctx: RunContext, step: FaultStep, forMs: number): Promis
   await qmp.execute('set_link', { name: NETDEV, up: false });
   ctx.rec.event('fault-start', { step: step.index, kind: 'link-down', forMs });
   try {
-    await hold(forMs, ctx.signal);
+    await sleep(forMs, ctx.signal);
   } finally {
     await qmp.execute('set_link', { name: NETDEV, up: true });
     ctx.rec.event('fault-end', { step: step.index, kind: 'link-down' });

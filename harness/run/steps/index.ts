@@ -8,6 +8,7 @@ import { qmpStep } from './qmp.js';
 import { runStep } from './run.js';
 import { sleepStep } from './sleep.js';
 import { waitStep } from './wait.js';
+import { unreachable } from '../../util/unreachable.js';
 
 /** Execute one step of any kind. */
 export function executeStep(ctx: RunContext, step: Step, consoleFrom: number): Promise<StepOutcome> {
@@ -20,5 +21,6 @@ export function executeStep(ctx: RunContext, step: Step, consoleFrom: number): P
     case 'qmp': return qmpStep(ctx, step, consoleFrom);
     case 'fault': return faultStep(ctx, step, consoleFrom);
     case 'parallel': return parallelStep(ctx, step, consoleFrom);
+    default: return unreachable(step, 'step kind');
   }
 }

@@ -1,12 +1,12 @@
 // `wait: { jobs: [a, b], for: all|any }` — several background jobs at once.
-import type { WaitStep } from '../../scenario/types.js';
+import type { WaitJobsStep } from '../../scenario/types.js';
 import type { Job, StepImpl } from '../context.js';
 import { firstToEnd, judgeJob, summarize } from '../jobs.js';
 import { deadline } from '../../util/signals.js';
 
-export const waitJobsStep: StepImpl<WaitStep> = async (ctx, step) => {
+export const waitJobsStep: StepImpl<WaitJobsStep> = async (ctx, step) => {
   const jobs: Job[] = [];
-  for (const name of step.jobs ?? []) {
+  for (const name of step.jobs) {
     const job = ctx.jobs.get(name);
     if (!job) return { status: 'failed', message: `no background job named ${name}` };
     jobs.push(job);

@@ -1,10 +1,11 @@
 // `wait:` — for a background job, a console line, or a polled command's output.
-import type { UntilCondition, WaitStep } from '../../scenario/types.js';
+import type { UntilCondition, WaitConsoleStep, WaitJobStep, WaitPollStep, WaitStep } from '../../scenario/types.js';
 import { closeStream } from '../recorder.js';
 import { judgeExec, type RunContext, type StepImpl, type StepOutcome } from '../context.js';
 import { waitJobsStep } from './wait-jobs.js';
 import { lastNumber, StallWatch } from '../watchdog.js';
-import { deadline } from '../../util/signals.js';
+import { deadline, sleep } from '../../util/signals.js';
+import { unreachable } from '../../util/unreachable.js';
 
 const SIZE = /^\s*(-?\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i;
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -30,11 +31,11 @@ function timeoutSignal(ctx: RunContext, ms: number): { signal: AbortSignal; time
   return deadline(ms, ctx.signal);
 }
 
-async function waitJob(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
-  const job = ctx.jobs.get(step.job!);
+async function waitJob(ctx: RunContext, step: WaitJobStep): Promise<StepOutcome> {
+  const job = ctx.jobs.get(step.job);
   if (!job) return { status: 'failed', message: `no background job named ${step.job}` };
   const t = timeoutSignal(ctx, step.timeoutMs);
-  const watch = step.progress ? watchProgress(ctx, step, t.signal) : undefined;
+  const watch = step.watchdog ? watchProgress(ctx, step.index, step.watchdog, t.signal) : undefined;
   try {
     const r = await Promise.race([
       job.result,
@@ -59,26 +60,26 @@ async function waitJob(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
  * Poll the job's progress command every `every`; `stalled` resolves with a message when its number
  * has not grown for `stall`. Each poll is bounded, so a progress command stuck in D state cannot stall the watchdog.
  */
-function watchProgress(ctx: RunContext, step: WaitStep, signal: AbortSignal): { stalled: Promise<string>; stop: () => void; path: string } {
-  const { path, stream } = ctx.rec.output(step.index, 'progress');
-  const stallMs = step.stallMs!;
+function watchProgress(ctx: RunContext, index: number, w: NonNullable<WaitJobStep['watchdog']>, signal: AbortSignal): { stalled: Promise<string>; stop: () => void; path: string } {
+  const { path, stream } = ctx.rec.output(index, 'progress');
+  const { stallMs } = w;
   const watch = new StallWatch(stallMs, Date.now());
   let stopped = false;
   const stalled = (async (): Promise<string> => {
     try {
       while (!stopped && !signal.aborted) {
-        const r = await ctx.guest.exec(step.progress!, { timeoutMs: Math.max(step.everyMs, Math.min(stallMs / 2, 30_000)), signal });
+        const r = await ctx.guest.exec(w.progress, { timeoutMs: Math.max(w.everyMs, Math.min(stallMs / 2, 30_000)), signal });
         if (stopped || r.aborted) break;
         const value = r.code === 0 ? lastNumber(r.stdout) : undefined;
         const state = watch.observe(value, Date.now());
         const why = r.timedOut ? 'poll timed out' : r.lost ? 'SSH lost' : r.code !== 0 ? `exit ${r.code}` : r.stdout.trim().split('\n').pop();
         stream.write(`[${(ctx.rec.now() / 1000).toFixed(1)}s] ${why} → ${state} (max ${watch.value ?? 'none'})\n`);
         if (state === 'stalled') {
-          ctx.rec.event('watchdog-stall', { step: step.index, value: watch.value });
-          return `no progress for ${Math.round(watch.flatFor(Date.now()) / 1000)}s (\`${step.progress}\` stuck at ${watch.value ?? 'no number'})`;
+          ctx.rec.event('watchdog-stall', { step: index, value: watch.value });
+          return `no progress for ${Math.round(watch.flatFor(Date.now()) / 1000)}s (\`${w.progress}\` stuck at ${watch.value ?? 'no number'})`;
         }
         if (r.lost) break;
-        await new Promise((res) => setTimeout(res, step.everyMs));
+        await sleep(w.everyMs);
       }
     } finally {
       await closeStream(stream);
@@ -88,10 +89,10 @@ function watchProgress(ctx: RunContext, step: WaitStep, signal: AbortSignal): { 
   return { stalled, stop: () => { stopped = true; }, path };
 }
 
-async function waitConsole(ctx: RunContext, step: WaitStep, from: number): Promise<StepOutcome> {
+async function waitConsole(ctx: RunContext, step: WaitConsoleStep, from: number): Promise<StepOutcome> {
   const t = timeoutSignal(ctx, step.timeoutMs);
   try {
-    const line = await ctx.console.waitFor(new RegExp(step.console!), from, t.signal);
+    const line = await ctx.console.waitFor(new RegExp(step.console), from, t.signal);
     ctx.rec.event('console-matched', { step: step.index, line });
     return { status: 'ok', message: line.trim().slice(0, 200) };
   } catch {
@@ -103,7 +104,7 @@ async function waitConsole(ctx: RunContext, step: WaitStep, from: number): Promi
   }
 }
 
-async function waitPoll(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
+async function waitPoll(ctx: RunContext, step: WaitPollStep): Promise<StepOutcome> {
   const { path, stream } = ctx.rec.output(step.index, 'wait');
   const deadline = Date.now() + step.timeoutMs;
   let last = '';
@@ -111,15 +112,15 @@ async function waitPoll(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
     while (!ctx.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
-      const r = await ctx.guest.exec(step.run!, { timeoutMs: Math.min(left, Math.max(step.everyMs * 5, 30_000)), signal: ctx.signal });
+      const r = await ctx.guest.exec(step.run, { timeoutMs: Math.min(left, Math.max(step.everyMs * 5, 30_000)), signal: ctx.signal });
       if (r.lost) return { status: 'lost', output: path, message: 'SSH connection lost while polling' };
       if (r.aborted) return { status: 'interrupted', output: path };
       last = r.stdout.trim();
       stream.write(`[${(ctx.rec.now() / 1000).toFixed(1)}s] exit=${r.code} ${last}${r.stderr ? ` (stderr: ${r.stderr.trim()})` : ''}\n`);
-      if (r.code === 0 && step.until && satisfies(r.stdout, step.until)) {
+      if (r.code === 0 && satisfies(r.stdout, step.until)) {
         return { status: 'ok', output: path, message: `reached: ${last.slice(0, 100)}` };
       }
-      await new Promise((res) => setTimeout(res, Math.min(step.everyMs, Math.max(0, deadline - Date.now()))));
+      await sleep(Math.min(step.everyMs, Math.max(0, deadline - Date.now())));
     }
     if (ctx.signal.aborted) return { status: 'interrupted', output: path };
     return { status: 'timeout', output: path, message: `condition not reached within ${step.timeoutMs / 1000}s (last output: ${last.slice(0, 100) || 'none'})` };
@@ -129,8 +130,11 @@ async function waitPoll(ctx: RunContext, step: WaitStep): Promise<StepOutcome> {
 }
 
 export const waitStep: StepImpl<WaitStep> = (ctx, step, consoleFrom) => {
-  if (step.jobs) return waitJobsStep(ctx, step, consoleFrom);
-  if (step.job) return waitJob(ctx, step);
-  if (step.console) return waitConsole(ctx, step, consoleFrom);
-  return waitPoll(ctx, step);
+  switch (step.on) {
+    case 'jobs': return waitJobsStep(ctx, step, consoleFrom);
+    case 'job': return waitJob(ctx, step);
+    case 'console': return waitConsole(ctx, step, consoleFrom);
+    case 'poll': return waitPoll(ctx, step);
+    default: return unreachable(step, 'wait kind');
+  }
 };

@@ -72,6 +72,28 @@ steps:
   - wait: { jobs: [a, b] }
 `, '/x/w.yaml', { imagesDir });
   const [, , any, all] = strip(sc.steps);
-  t.same(any, { index: 3, kind: 'wait', label: 'wait: any of a, b', everyMs: 2000, timeoutMs: 60_000, jobs: ['a', 'b'], waitFor: 'any' });
-  t.same(all, { index: 4, kind: 'wait', label: 'wait: all of a, b', everyMs: 2000, timeoutMs: 30 * 60_000, jobs: ['a', 'b'], waitFor: 'all' });
+  t.same(any, { index: 3, kind: 'wait', on: 'jobs', label: 'wait: any of a, b', timeoutMs: 60_000, jobs: ['a', 'b'], waitFor: 'any' });
+  t.same(all, { index: 4, kind: 'wait', on: 'jobs', label: 'wait: all of a, b', timeoutMs: 30 * 60_000, jobs: ['a', 'b'], waitFor: 'all' });
+});
+
+t.test('a job wait with progress + stall carries the watchdog; without them it has none', async (t) => {
+  const sc = await parseScenario(`
+steps:
+  - run: cat /tmp/fifo
+    background: r
+  - wait: { job: r, progress: "wc -c < /tmp/out", stall: 20s, every: 2s, timeout: 5m }
+  - run: true
+    background: q
+  - wait: { job: q, progress: "cat /tmp/n", stall: 1m }
+  - run: true
+    background: s
+  - wait: { job: s }
+`, '/x/wd.yaml', { imagesDir });
+  const [, wd, , wdDefault, , plain] = strip(sc.steps);
+  t.same(wd, {
+    index: 2, kind: 'wait', on: 'job', label: 'wait: job r (watchdog)', timeoutMs: 5 * 60_000, job: 'r',
+    watchdog: { progress: 'wc -c < /tmp/out', stallMs: 20_000, everyMs: 2000 },
+  });
+  t.same(wdDefault, { index: 4, kind: 'wait', on: 'job', label: 'wait: job q (watchdog)', timeoutMs: 30 * 60_000, job: 'q', watchdog: { progress: 'cat /tmp/n', stallMs: 60_000, everyMs: 5000 } });
+  t.same(plain, { index: 6, kind: 'wait', on: 'job', label: 'wait: job s', timeoutMs: 30 * 60_000, job: 's' });
 });

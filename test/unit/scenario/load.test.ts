@@ -40,7 +40,7 @@ t.test('the DESIGN.md example resolves completely', async (t) => {
         label: 'run: zfs send -w src/enc@s1 | zfs recv -s stick/copy', command: 'zfs send -w src/enc@s1 | zfs recv -s stick/copy',
       },
       {
-        index: 3, pos: at(file, 18, 5), kind: 'wait', everyMs: 2000, timeoutMs: 600_000,
+        index: 3, pos: at(file, 18, 5), kind: 'wait', on: 'poll', everyMs: 2000, timeoutMs: 600_000,
         label: 'wait: zfs get -Hpo value written stick/copy until >= 100M',
         run: 'zfs get -Hpo value written stick/copy', until: { kind: 'compare', op: '>=', value: 100 * MiB },
       },
@@ -48,7 +48,7 @@ t.test('the DESIGN.md example resolves completely', async (t) => {
       { index: 5, pos: at(file, 20, 5), kind: 'sleep', label: 'sleep: 1s', ms: 1000 },
       { index: 6, pos: at(file, 21, 5), kind: 'plug', label: 'plug: stick', disk: 'stick' },
       { index: 7, pos: at(file, 22, 5), kind: 'run', expectExit: 0, label: 'run: zpool clear stick', command: 'zpool clear stick' },
-      { index: 8, pos: at(file, 23, 5), kind: 'wait', everyMs: 2000, timeoutMs: 20 * 60_000, label: 'wait: job send', job: 'send' },
+      { index: 8, pos: at(file, 23, 5), kind: 'wait', on: 'job', timeoutMs: 20 * 60_000, label: 'wait: job send', job: 'send' },
     ],
     expect: { crashes: 'none', allow: [] },
     repeat: 1,
@@ -97,16 +97,16 @@ t.test('every step kind and option', async (t) => {
   t.match(stdin, { kind: 'run', stdin: 'hello\n', timeoutMs: 30_000, expectExit: 'any' });
   t.match(multi, { kind: 'run', background: 'balance', label: 'run: set -e …', command: 'set -e\nbtrfs balance start /mnt\n' });
   t.match(bg, { kind: 'run', background: 'send', expectExit: 1 });
-  t.same(consoleWait, { index: 5, pos: at(file, 24, 5), kind: 'wait', everyMs: 2000, timeoutMs: 60_000, label: 'wait: console /BTRFS (info|warning)/', console: 'BTRFS (info|warning)' });
-  t.match(regexWait, { kind: 'wait', run: 'zpool status -x', until: { kind: 'match', regex: 'all pools are healthy' }, everyMs: 500, timeoutMs: 45 * 60_000 });
+  t.same(consoleWait, { index: 5, pos: at(file, 24, 5), kind: 'wait', on: 'console', timeoutMs: 60_000, label: 'wait: console /BTRFS (info|warning)/', console: 'BTRFS (info|warning)' });
+  t.match(regexWait, { kind: 'wait', on: 'poll', run: 'zpool status -x', until: { kind: 'match', regex: 'all pools are healthy' }, everyMs: 500, timeoutMs: 45 * 60_000 });
   t.match(cmpWait, { until: { kind: 'compare', op: '<', value: 1.5 * 1024 * MiB }, label: 'wait: cat /sys/block/sda/size until < 1.5G' });
   t.match(unplug, { kind: 'unplug', disk: 'stick' });
   t.match(sleep, { kind: 'sleep', ms: 1500, label: 'sleep: 1s500ms' });
   t.match(plug, { kind: 'plug', disk: 'stick' });
   t.same(qmp, { index: 11, pos: at(file, 30, 5), kind: 'qmp', label: 'qmp: device_del', execute: 'device_del', arguments: { id: 'stick-dev' } });
   t.same(qmpBare, { index: 12, pos: at(file, 31, 5), kind: 'qmp', label: 'qmp: query-status', execute: 'query-status' });
-  t.match(waitBalance, { kind: 'wait', job: 'balance', timeoutMs: 45 * 60_000 }, 'wait timeout defaults to the scenario timeout');
-  t.match(waitSend, { kind: 'wait', job: 'send', timeoutMs: 20 * 60_000 });
+  t.match(waitBalance, { kind: 'wait', on: 'job', job: 'balance', timeoutMs: 45 * 60_000 }, 'wait timeout defaults to the scenario timeout');
+  t.match(waitSend, { kind: 'wait', on: 'job', job: 'send', timeoutMs: 20 * 60_000 });
 });
 
 t.test('image parameters: { name, PARAM: VALUE } or { NAME: { PARAM: VALUE } }', async (t) => {

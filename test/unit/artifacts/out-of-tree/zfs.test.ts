@@ -1,6 +1,6 @@
 import t from 'tap';
 import { headerPackages, kernelCompiler, relocateHeaderText } from '../../../../harness/artifacts/kernel/headers.js';
-import { logTail, pickDebianVersion } from '../../../../harness/artifacts/out-of-tree/zfs.js';
+import { pickDebianVersion } from '../../../../harness/artifacts/out-of-tree/zfs.js';
 import { mergeModules, moduleClosure } from '../../../../harness/artifacts/image/module-closure.js';
 
 t.test("a Debian kernel ABI's build tree packages", async (t) => {
@@ -34,11 +34,6 @@ t.test('zfs version → Debian version from apt-cache madison', async (t) => {
   t.equal(pickDebianVersion(madison, '2.1.11'), '2.1.11-1+deb12u1');
   t.equal(pickDebianVersion(madison, '2.1.1'), undefined, 'no prefix confusion');
   t.equal(pickDebianVersion(madison, '2.2.0'), undefined);
-});
-
-t.test('a failed build quotes the end of its log', async (t) => {
-  const log = Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n');
-  t.equal(logTail(log, 3), 'line 97\nline 98\nline 99');
 });
 
 t.test('out-of-tree modules join the kernel index and load after their dependencies', async (t) => {
