@@ -6,27 +6,34 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { cacheRoot } from '../../harness/artifacts/store/root.js';
-import { krepro, leftoverQemu, results, runDir } from './helpers.js';
+import { dirname, join } from 'node:path';
+import { krepro, leftoverQemu, privateCache, results, runDir } from './helpers.js';
 
-t.test('crashmod warn: module built by the image recipe, WARNING triaged live', async (t) => {
+t.test('crashmod warn: module built by the image recipe in this run, WARNING triaged live', async (t) => {
   const dir = t.testdir();
-  const r = await krepro(['run', 'test/fixtures/crashmod/scenarios/warn.yaml', '--results', dir]);
+  // The module and the image are built in a cache of this test's own (kernels and packages are shared):
+  // a crashmod.ko that an earlier run left in the user's cache cannot stand in for this run's build.
+  const cache = await privateCache(join(dir, 'cache'), ['kmod', 'image']);
+  const resultsDir = join(dir, 'results');
+  const r = await krepro(['run', 'test/fixtures/crashmod/scenarios/warn.yaml', '--results', resultsDir], { env: { KREPRO_CACHE: cache } });
   t.equal(r.exitCode, 0, 'exit code', { output: r.all });
-  const res = (await results(dir)).get('crashmod-warn')!;
+  const res = (await results(resultsDir)).get('crashmod-warn')!;
   t.equal(res.verdict, 'passed', res.message);
   t.equal(res.crashes.length, 1, 'one report');
   t.match(res.crashes[0], { kind: 'warning', title: 'WARNING in crashmod_warn', guilty: 'crashmod_warn', step: 1 });
 
-  const log = await readFile(join(await runDir(dir), 'crashmod-warn', 'console.log'), 'utf8');
+  const log = await readFile(join(await runDir(resultsDir), 'crashmod-warn', 'console.log'), 'utf8');
   // The file name comes from krepro's build (prefix map over its temp dir), not from any host path.
   t.match(log, /WARNING: CPU: \d+ PID: \d+ at crashmod\/crashmod\.c:\d+ crashmod_warn\+0x/, 'WARNING names crashmod/crashmod.c');
   t.match(log, /crashmod: loading out-of-tree module taints kernel/, 'loaded at boot by the init');
 
-  const kmod = join(cacheRoot(), 'kmod');
-  const built = (await readdir(kmod)).filter((e) => existsSync(join(kmod, e, 'build.log')));
-  t.ok(built.some((e) => existsSync(join(kmod, e, 'lib', 'modules', '6.1.0-56-amd64', 'extra', 'crashmod.ko'))),
-    'crashmod.ko is in the kmod cache for the scenario kernel');
-  t.same(await leftoverQemu(dir), [], 'no QEMU left behind');
+  // This run built exactly one module entry, with its log, for the scenario kernel, and booted the image it made.
+  const kmod = join(cache, 'kmod');
+  const entries = (await readdir(kmod, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+  t.equal(entries.length, 1, 'one kmod entry built by this run', { entries: entries.map((e) => e.name) });
+  const entry = join(kmod, entries[0]?.name ?? 'none');
+  t.ok(existsSync(join(entry, 'build.log')), 'with its build log');
+  t.ok(existsSync(join(entry, 'lib', 'modules', '6.1.0-56-amd64', 'extra', 'crashmod.ko')), 'crashmod.ko for the scenario kernel');
+  t.equal(dirname(res.artifacts.image?.path ?? ''), join(cache, 'image', res.artifacts.image?.hash ?? ''), 'the image booted is the one this run built');
+  t.same(await leftoverQemu(resultsDir), [], 'no QEMU left behind');
 });

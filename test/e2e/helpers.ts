@@ -1,9 +1,10 @@
 // Shared by the end-to-end tests: run the built CLI for real and read what it wrote.
-import { readFile, readdir } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, symlink } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { ScenarioResult } from '../../harness/results/types.js';
+import { cacheRoot } from '../../harness/artifacts/store/root.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'harness', 'cli.js');
@@ -31,10 +32,40 @@ export async function runDir(resultsDir: string): Promise<string> {
   return join(resultsDir, run!);
 }
 
-/** PIDs of qemu-system processes whose command line mentions `marker` (e.g. a results dir). */
-export async function qemuProcesses(marker = ''): Promise<number[]> {
-  const r = await execa('pgrep', ['-f', `qemu-system.*${marker}`], { reject: false });
-  return r.stdout.split('\n').filter(Boolean).map(Number);
+/** One live process, read from /proc. */
+export interface Proc {
+  pid: number;
+  ppid: number;
+  argv: string[];
+}
+
+/**
+ * Every live process, from /proc (not pgrep: a missing pgrep must not read as "no process").
+ * Throws when it cannot see this very process: an empty list would make every "nothing left" check pass.
+ */
+export function processes(): Proc[] {
+  const out: Proc[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      out.push({ pid: Number(e), ppid, argv });
+    } catch { /* exited while we read */ }
+  }
+  if (!out.some((p) => p.pid === process.pid)) throw new Error('cannot read /proc: this process is not in it');
+  return out;
+}
+
+/** Live QEMU processes (argv[0] names qemu-system-*), optionally only children of `parent` or those with `arg` in their argv. */
+export function qemuPids(filter: { parent?: number; arg?: string } = {}): number[] {
+  return processes()
+    .filter((p) => /(^|\/)qemu-system-/.test(p.argv[0] ?? ''))
+    .filter((p) => filter.parent === undefined || p.ppid === filter.parent)
+    .filter((p) => filter.arg === undefined || p.argv.some((a) => a.includes(filter.arg!)))
+    .map((p) => p.pid);
 }
 
 /** Run one scenario file into a fresh results dir; its result.json and run directory. */
@@ -69,4 +100,18 @@ export async function leftoverQemu(resultsDir: string): Promise<number[]> {
   await walk(resultsDir);
   if (pids.length === 0) throw new Error(`no qemu-started event in any result.json under ${resultsDir}`);
   return pids.filter((pid) => existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu-system'));
+}
+
+/**
+ * A KREPRO_CACHE of this test's own that shares the user's cache (symlinks: nothing is
+ * fetched or built again) for every kind except `fresh`: what a run holds of those
+ * kinds afterwards, it built itself.
+ */
+export async function privateCache(dir: string, fresh: string[]): Promise<string> {
+  const shared = cacheRoot();
+  await mkdir(dir, { recursive: true });
+  for (const e of await readdir(shared).catch(() => [] as string[])) {
+    if (!fresh.includes(e)) await symlink(join(shared, e), join(dir, e));
+  }
+  return dir;
 }

@@ -1,7 +1,12 @@
 // The failure paths users hit before any step runs: each ends with a clear
-// message and the right verdict, and leaves no QEMU behind.
+// message and the right verdict, and leaves no QEMU behind (checked by the pid
+// krepro recorded, or for a QEMU that never got going, by its QMP socket path).
 import t from 'tap';
-import { krepro, runScenario } from './helpers.js';
+import { dirname } from 'node:path';
+import { krepro, leftoverQemu, qemuPids, runScenario } from './helpers.js';
+
+/** The results dir a runScenario() scenario dir lives in (results/<run-id>/<scenario>). */
+const resultsOf = (dir: string): string => dirname(dirname(dir));
 
 t.test('QEMU that will not start: error/infra with its stderr', async (t) => {
   const { exitCode, output, res } = await runScenario(t, 'test/e2e/scenarios/qemu-wont-start.yaml', 'qemu-wont-start');
@@ -9,25 +14,32 @@ t.test('QEMU that will not start: error/infra with its stderr', async (t) => {
   t.equal(res.verdict, 'error');
   t.equal(res.reason, 'infra');
   t.match(res.message, /QEMU would not start: .*memory/is);
+  t.notOk(res.timeline.some((e) => e.event === 'qemu-started'), 'QEMU never got as far as QMP');
+  // The argv in the message names this attempt's private QMP socket: no live QEMU may carry it.
+  const socket = /path=(\S+\/qmp\.sock)/.exec(res.message)?.[1];
+  t.ok(socket, 'the message carries the argv');
+  t.same(qemuPids({ arg: socket! }), [], 'no QEMU left');
 });
 
 t.test('a guest that never becomes ready: error/boot-failed with the console tail', async (t) => {
-  const { exitCode, output, res } = await runScenario(t, 'test/e2e/scenarios/never-ready.yaml', 'never-ready');
+  const { exitCode, output, res, dir } = await runScenario(t, 'test/e2e/scenarios/never-ready.yaml', 'never-ready');
   t.equal(exitCode, 3, 'exit code', { output });
   t.equal(res.verdict, 'error');
   t.equal(res.reason, 'boot-failed');
   t.match(res.message, /not ready within 20s/);
   t.match(res.message, /last console lines/);
   t.equal(res.steps.length, 0, 'no step ran');
+  t.same(await leftoverQemu(resultsOf(dir)), [], 'no QEMU left');
 });
 
 t.test('a kernel that panics during boot: failed/crash mapped to step 0', async (t) => {
-  const { exitCode, output, res } = await runScenario(t, 'test/e2e/scenarios/init-dies.yaml', 'init-dies');
+  const { exitCode, output, res, dir } = await runScenario(t, 'test/e2e/scenarios/init-dies.yaml', 'init-dies');
   t.equal(exitCode, 1, 'exit code', { output });
   t.equal(res.verdict, 'failed');
   t.equal(res.reason, 'crash');
   t.equal(res.crashes[0]?.step, 0);
   t.match(res.crashes[0]?.title, /Attempted to kill init/);
+  t.same(await leftoverQemu(resultsOf(dir)), [], 'no QEMU left');
 });
 
 t.test('missing host tools: exit 3 naming the package to install', async (t) => {
@@ -37,10 +49,11 @@ t.test('missing host tools: exit 3 naming the package to install', async (t) => 
 });
 
 t.test('a QMP command QEMU refuses: error/infra naming the step, later steps skipped', async (t) => {
-  const { exitCode, output, res } = await runScenario(t, 'test/e2e/scenarios/qmp-refused.yaml', 'qmp-refused');
+  const { exitCode, output, res, dir } = await runScenario(t, 'test/e2e/scenarios/qmp-refused.yaml', 'qmp-refused');
   t.equal(exitCode, 3, 'exit code', { output });
   t.equal(res.verdict, 'error');
   t.equal(res.reason, 'infra');
   t.match(res.message, /step 1 .*no-such-command/);
   t.same(res.steps.map((s) => s.status), ['error', 'skipped']);
+  t.same(await leftoverQemu(resultsOf(dir)), [], 'no QEMU left');
 });

@@ -1,6 +1,7 @@
 // Real QEMU (TCG), no guest OS: the machine lifecycle, QMP, USB hot-unplug,
 // start failures, port collisions and the reaper. Each test checks that no
-// QEMU it started survives.
+// QEMU it started survives: by the pid a Machine reports, or, for one that
+// failed to start, by a /proc scan for its private dir in QEMU's argv.
 import t, { type Test } from 'tap';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { scsiChildQomPath, type VmDisk } from '../../harness/vm/argv.js';
 import { Machine, QemuStartError, freePort, type StartConfig } from '../../harness/vm/machine.js';
 import { PROBE_MARKER, probeBootSector } from '../../harness/vm/probe.js';
+import { qemuPids } from './helpers.js';
 
 const QEMU = 'qemu-system-x86_64';
 
@@ -29,17 +31,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** QEMU processes whose command line mentions `needle` (our private dirs are unique). */
-function qemuProcessesWith(needle: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-a', '-f', 'qemu-system'], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => l.includes(needle));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
-
 function disks(dir: string): VmDisk[] {
   writeFileSync(join(dir, 'tank.raw'), '');
   truncateSync(join(dir, 'tank.raw'), 16 << 20);
@@ -50,8 +41,10 @@ function disks(dir: string): VmDisk[] {
   ];
 }
 
+// Every QEMU a test starts carries its private dir in its argv (-name), so a scan of
+// /proc finds the ones whose pid no Machine reports (those that failed to start).
 function config(dir: string, extra: Partial<StartConfig> = {}): StartConfig {
-  return { qemu: QEMU, accel: 'tcg', cpus: 1, memoryMiB: 128, disks: [], ...extra, extra: extra.extra ?? [] };
+  return { qemu: QEMU, accel: 'tcg', cpus: 1, memoryMiB: 128, disks: [], ...extra, extra: ['-name', `krepro-e2e:${dir}`, ...(extra.extra ?? [])] };
 }
 
 function logs(dir: string) {
@@ -65,6 +58,7 @@ t.test('start, QMP, pause/resume, usb unplug and replug, stop', async (t) => {
   t.comment(`QEMU start to QMP ready: ${Date.now() - t0} ms`);
   t.teardown(() => m.stop());
   t.ok(alive(m.pid));
+  t.same(qemuPids({ arg: dir }), [m.pid], 'the /proc scan the other tests rely on sees this QEMU, and only it');
   t.ok(m.sshPort > 0, `ssh forwarded from 127.0.0.1:${m.sshPort}`);
   const sockDir = m.cfg.qmpSocket.replace(/\/qmp\.sock$/, '');
   t.equal(execFileSync('stat', ['-c', '%a', sockDir], { encoding: 'utf8' }).trim(), '700', 'QMP socket dir is private');
@@ -135,7 +129,21 @@ t.test('QEMU that will not start: the error carries its stderr', async (t) => {
   t.match((err as Error).message, /argv: qemu-system-x86_64 /);
   const bad = await Machine.start(config(dir, { extra: ['-device', 'no-such-device'] }), logs(dir)).catch((e: unknown) => e);
   t.match((bad as Error).message, /no-such-device/);
-  t.same(qemuProcessesWith(dir), []);
+  t.same(qemuPids({ arg: dir }), [], 'neither QEMU is left');
+});
+
+t.test('QEMU that never answers QMP is killed, even when it ignores SIGTERM', async (t) => {
+  const dir = workDir(t);
+  // A stand-in that records its pid and hangs before QMP like a wedged QEMU (setpriv execs it, so the pid is the one Machine holds).
+  const fake = join(dir, 'qemu-system-wedged');
+  writeFileSync(fake, `#!/bin/sh\necho $$ > ${join(dir, 'fake.pid')}\ntrap '' TERM\nexec sleep 600\n`, { mode: 0o755 });
+  const err = await Machine.start(config(dir, { qemu: fake }), { ...logs(dir), qmpTimeoutMs: 1500 }).catch((e: unknown) => e);
+  t.ok(err instanceof QemuStartError);
+  t.match((err as Error).message, /QEMU would not start: /);
+  t.match((err as Error).message, /signal SIGKILL/, 'SIGTERM was ignored, so it took SIGKILL');
+  const pid = Number(readFileSync(join(dir, 'fake.pid'), 'utf8'));
+  t.ok(pid > 0, `it ran as pid ${pid}`);
+  t.notOk(alive(pid), 'it was killed before start() gave up');
 });
 
 t.test('an SSH port in use: fixed port fails clearly, chosen port is re-picked', async (t) => {
@@ -163,8 +171,10 @@ t.test('an SSH port in use: fixed port fails clearly, chosen port is re-picked',
   t.teardown(() => m.stop());
   t.equal(offered.length, 2, 'one collision, one retry');
   t.equal(m.sshPort, offered[1]);
+  t.same(qemuPids({ arg: dir }), [m.pid], 'only the machine that started is running');
   await m.stop();
-  t.same(qemuProcessesWith(dir), []);
+  t.notOk(alive(m.pid));
+  t.same(qemuPids({ arg: dir }), [], 'no QEMU left, the refused one included');
 });
 
 t.test("a caller's private dir holds the socket; stop removes the socket, not the dir", async (t) => {
@@ -178,7 +188,7 @@ t.test("a caller's private dir holds the socket; stop removes the socket, not th
 });
 
 /** Run a node child that starts a Machine and then runs `tail`; resolves once QEMU is up. */
-async function childWithMachine(dir: string, tail: string): Promise<{ qemuPid: number; child: ChildProcess; exit: Promise<[number | null, string | null]> }> {
+async function childWithMachine(dir: string, tail: string): Promise<{ qemuPid: number; child: ChildProcess; exit: Promise<[number | null, string | null]>; stdout: () => string }> {
   const tsImport = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
   const script = `
     const { Machine } = await import(${JSON.stringify(new URL('../../harness/vm/machine.js', import.meta.url).href)});
@@ -198,7 +208,7 @@ async function childWithMachine(dir: string, tail: string): Promise<{ qemuPid: n
     });
     child.once('exit', () => reject(new Error(`child exited early: ${err}`)));
   });
-  return { qemuPid, child, exit };
+  return { qemuPid, child, exit, stdout: () => out };
 }
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
@@ -217,11 +227,27 @@ t.test('reaper: SIGINT to the harness stops QEMU and exits 130', async (t) => {
   t.match(readFileSync(join(dir, 'q.jsonl'), 'utf8'), /"execute":"quit"/, 'stopped through QMP quit, not a kill');
 });
 
-t.test('reaper: an uncaught exception still kills QEMU', async (t) => {
+// pdeathsig alone would also kill QEMU once node is gone; the reaper's job is to kill it while node
+// is still exiting. An 'exit' listener registered after the reaper's looks at QEMU's state then.
+const QEMU_STATE_AT_EXIT = `
+    const { readFileSync } = await import('node:fs');
+    process.on('exit', () => {
+      let state = 'alive';
+      for (const end = Date.now() + 3000; Date.now() < end;) {
+        try {
+          const stat = readFileSync('/proc/' + m.pid + '/stat', 'utf8');
+          if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') { state = 'dead'; break; }
+        } catch { state = 'dead'; break; }
+      }
+      console.log('QEMU at exit: ' + state);
+    });`;
+
+t.test('reaper: an uncaught exception still kills QEMU, before node is gone', async (t) => {
   const dir = workDir(t);
-  const { qemuPid, exit } = await childWithMachine(dir, "setTimeout(() => { throw new Error('boom'); }, 100);");
+  const { qemuPid, exit, stdout } = await childWithMachine(dir, `${QEMU_STATE_AT_EXIT}\n    setTimeout(() => { throw new Error('boom'); }, 100);`);
   const [code] = await exit;
   t.equal(code, 1, 'node still crashes as usual');
+  t.match(stdout(), /QEMU at exit: dead/, 'killed by the reaper while node was exiting, not later by pdeathsig');
   t.ok(await waitGone(qemuPid, 5000), 'QEMU is gone');
 });
 
@@ -231,5 +257,5 @@ t.test('pdeathsig: QEMU dies even when node is SIGKILLed', async (t) => {
   child.kill('SIGKILL');
   t.same(await exit, [null, 'SIGKILL']);
   t.ok(await waitGone(qemuPid, 5000), 'QEMU is gone');
-  t.same(qemuProcessesWith(dir), []);
+  t.same(qemuPids({ arg: dir }), []);
 });
