@@ -39,7 +39,9 @@ t.test('sysrq-c gives failed/crash from the console, mapped to its step, long be
   const stepAt = res.timeline.find((e) => e.event === 'step-start' && (e.detail as { step: number }).step === 2)!.t;
   const done = res.timeline.find((e) => e.event === 'qemu-stopped')!.t;
   t.comment(`crash seen ${((crashAt - stepAt) / 1000).toFixed(1)}s after the step began; VM stopped ${((done - crashAt) / 1000).toFixed(1)}s later`);
-  t.ok(done - stepAt < 600_000, 'ended by the crash, not by the 10 min step timeout');
+  // The step's timeout is 10 min; the crash ends it in seconds. A fifth of the timeout leaves room for a busy host
+  // and still fails if the verdict waited for the timeout, or for anything near it.
+  t.ok(done - stepAt < 120_000, `ended by the crash (${((done - stepAt) / 1000).toFixed(1)}s), long before the 10 min step timeout`);
 });
 
 t.test('a step that never returns gives failed/hang with diagnostics', async (t) => {
