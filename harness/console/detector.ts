@@ -23,6 +23,8 @@ import { OpenReport } from './report.js';
 import type { CrashReport } from './types.js';
 
 export interface DetectorEvents {
+  /** Every console line, numbered from 1 as crash reports' `start`/`end` count them. */
+  onLine?(n: number, text: string): void;
   onReportStart?(kind: string, line: number, text: string): void;
   onReport?(r: CrashReport): void;
   /** Non-crash notes (kinds.ts rows with note: true), e.g. a suspended ZFS pool. */
@@ -71,6 +73,7 @@ export class CrashDetector {
   private line(raw: string): void {
     const n = ++this.n;
     this.ring[n % RING] = raw;
+    this.events.onLine?.(n, raw);
     if (n > this.nextSettle) this.settle(n);
     const hinted = HINTS.test(raw);
     if (!hinted && this.open.length === 0) return;

@@ -18,7 +18,6 @@ interface LineWaiter {
 export class ConsoleWatch {
   readonly detector: CrashDetector;
   private readonly file: WriteStream;
-  private partial = '';
   private readonly lines: string[] = [];
   /** [console line number, step index] for each step marker seen. */
   private readonly marks: Array<[number, number]> = [];
@@ -28,7 +27,10 @@ export class ConsoleWatch {
 
   constructor(path: string) {
     this.file = createWriteStream(path);
+    // Lines come from the detector's own splitter, so a crash's line numbers and
+    // the step markers' are counted by one mechanism (crash → step mapping).
     this.detector = new CrashDetector({
+      onLine: (_n, line) => this.addLine(line),
       onReportStart: (kind) => {
         for (const l of this.crashListeners) l(kind);
       },
@@ -40,9 +42,6 @@ export class ConsoleWatch {
     this.lastOutput = Date.now();
     this.file.write(chunk);
     this.detector.feed(chunk);
-    const parts = (this.partial + chunk.toString('utf8')).split('\n');
-    this.partial = parts.pop() ?? '';
-    for (const raw of parts) this.addLine(raw.replace(/\r$/, ''));
   }
 
   private addLine(line: string): void {
@@ -104,11 +103,7 @@ export class ConsoleWatch {
 
   /** Every crash so far (closing any report still open), each mapped to its step. */
   crashes(): Array<CrashReport & { step: number }> {
-    if (this.partial) {
-      // A report's last line may lack its newline when the VM stops.
-      this.addLine(this.partial);
-      this.partial = '';
-    }
+    // flush(true) also ends the last line, which may lack its newline when the VM stops.
     return this.detector.flush(true).map((r) => ({ ...r, step: this.stepAt(r.start) }));
   }
 
