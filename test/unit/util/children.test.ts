@@ -75,6 +75,20 @@ t.test('the leader ends: its stragglers go with it, krepro lives on', async (t) 
   await k.exited;
 });
 
+t.test('^C to krepro reaches its children\'s groups (the CLI passes the signal on), not the keeper', async (t) => {
+  const interruptUrl = new URL('../../../harness/util/interrupt.ts', import.meta.url).href;
+  const k = await krepro(t, `import(${JSON.stringify(interruptUrl)}).then((m) => { m.watchInterrupts(); process.stdout.write('watching\\n'); })`);
+  await waitFor(() => groupMembers(k.pgid).length === 3, 5000);
+  await new Promise((r) => setTimeout(r, 1000)); // the watcher is installed 300 ms after the child starts
+  process.kill(k.pid, 'SIGINT');
+  t.ok(await waitFor(() => groupMembers(k.pgid).length === 0, 5000), 'the child\'s group got SIGINT and is gone');
+  t.ok(existsSync(`/proc/${k.pid}`), 'krepro decides when to exit (it records the interrupted attempt first)');
+  t.ok(groupMembers(k.keeper).length > 0, 'the keeper ignores the signal and stays on watch');
+  process.kill(k.pid, 'SIGKILL');
+  await k.exited;
+  t.ok(await waitFor(() => groupMembers(k.keeper).length === 0, 5000), 'and leaves with krepro');
+});
+
 t.test('every harness file starts processes through util/children.ts', async (t) => {
   const harness = join(ROOT, 'harness');
   const files = (readdirSync(harness, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
