@@ -17,6 +17,9 @@ const SYSLOG = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: /;
 const STAMP = /^[^\n]{0,40}?\[\s*(\d{1,9}\.\d{1,9})\](?:\[\s*([TC]\d+)\])? ?/;
 const LEVEL = /^<\d{1,3}>/;
 const CALLER = /^\[\s*([TC]\d+)\] ?/;
+// kmemleak.verbose=1 prints the /sys/kernel/debug/kmemleak report through pr_warn, so each of its lines
+// carries kmemleak's pr_fmt; without it the report reads exactly like the file.
+const KMEMLEAK = /^kmemleak: (?=unreferenced object|\s)/;
 
 /** Split one console line into message, caller id and time stamp. */
 export function stripPrefix(line: string): Stripped {
@@ -26,9 +29,13 @@ export function stripPrefix(line: string): Stripped {
   if (sys) s = s.slice(sys[0].length);
   if (s.indexOf('[') >= 0) {
     const m = STAMP.exec(s);
-    if (m) return { body: s.slice(m[0].length), caller: m[2], time: Number(m[1]) };
+    if (m) return { body: unwrap(s.slice(m[0].length)), caller: m[2], time: Number(m[1]) };
     const c = CALLER.exec(s);
-    if (c) return { body: s.slice(c[0].length), caller: c[1] };
+    if (c) return { body: unwrap(s.slice(c[0].length)), caller: c[1] };
   }
-  return { body: s };
+  return { body: unwrap(s) };
+}
+
+function unwrap(body: string): string {
+  return body.charCodeAt(0) === 107 /* k */ && KMEMLEAK.test(body) ? body.slice(10) : body;
 }

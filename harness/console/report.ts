@@ -6,13 +6,13 @@ import { buildTitle, signature } from './title.js';
 import type { CrashReport } from './types.js';
 
 // Lines any report may contain before or around its trace (generic, kind-independent).
-const GENERIC_BODY = /^(?:\s|$|\(|<\/?(?:TASK|IRQ|NMI|SOFTIRQ)>|-{3,}|={3,}|Call Trace|CPU: |CPU \d|Hardware name|Tainted|Not tainted|Modules linked in|Workqueue|[RE]IP:|Code:|[RE]?[SB]P:|R?[A-D]X:|R\d{1,2}:|[RE]?[SD]I:|FS:|CS:|CR2|DR[0-7]|PKRU|#PF|PGD |P4D |PUD |PMD |Oops|invalid opcode|Kernel Offset|Showing stack|task:|irq event stamp|hardirqs |softirqs |Sending NMI|NMI backtrace|Stack:|pc : |lr : |sp : |x\d+ *: |Mem abort info|Data abort info|pstate: |Internal error|Process |\[<[0-9a-f]+>\]|[\w.$]+\+0x[0-9a-f]+\/0x|FIX |INFO: |Disabling lock debugging|"echo )/;
+const GENERIC_BODY = /^(?:\s|$|\(|<\/?(?:TASK|IRQ|NMI|SOFTIRQ)>|-{3,}|={3,}|Call Trace|CPU: |CPU \d|Hardware name|Tainted|Not tainted|Modules linked in|Workqueue|[RE]?IP:|Code:|[RE]?[SB]P:|R?[A-D]X:|R\d{1,2}:|[RE]?[SD]I:|FS:|CS:|CR2|DR[0-7]|PKRU|#PF|PGD |P4D |PUD |PMD |Oops|invalid opcode|Kernel Offset|Showing stack|task:|irq event stamp|hardirqs |softirqs |Sending NMI|NMI backtrace|Stack:|pc : |lr : |sp : |x\d+ *: |Mem abort info|Data abort info|pstate: |Internal error|Process |\[<[0-9a-f]+>\]|[\w.$]+\+0x[0-9a-f]+\/0x|FIX |INFO: |Disabling lock debugging|"echo )/;
 const TRACE_START = /^(?:Call Trace|Call trace|Backtrace|\s*backtrace(?: \(crc [0-9a-f]+\))?):/;
 // Inside a trace: frames, IRQ/TASK brackets, and the interrupted context's registers.
-const TRACE_BODY = /^(?:\s|<\/?(?:TASK|IRQ|NMI|SOFTIRQ)>|\(\.\.\.\)|[RE]IP:|Code:|R[SB]P:|R[A-D]X:|R[SD]I:|R\d{1,2}:|FS:|CS:|CR2|DR\d|PKRU|\[<|[\w.$]+\+0x)/;
+const TRACE_BODY = /^(?:\s|<\/?(?:TASK|IRQ|NMI|SOFTIRQ|EOI)>|\(\.\.\.\)|[RE]?IP:|Code:|R[SB]P:|R[A-D]X:|R[SD]I:|R\d{1,2}:|FS:|CS:|CR2|DR\d|PKRU|\[<|[\w.$]+\+0x)/;
 const TRACE_END = /^\s*<\/TASK>\s*$/;
 // What follows a finished trace and still belongs to the report.
-const TAIL = /^(?:Modules linked in|CR2: |Kernel Offset|FIX |Disabling lock debugging)/;
+const TAIL = /^(?:Modules linked in|CR2: |Kernel Offset|FIX |Disabling lock debugging|\s*RIP  \[<|\s*RSP <|\s*EIP: \[<)/;
 const END_MARK = /^---\[ end (?:trace|Kernel panic)/;
 // x86 oops_end() prints the faulting registers once more after "---[ end trace"; they are the oops's own lines.
 const END_TRACE = /^---\[ end trace/;

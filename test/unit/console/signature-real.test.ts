@@ -32,3 +32,16 @@ for (const trigger of ['null', 'uaf']) {
     t.same(b[0]!.frames, a[0]!.frames, 'same frames');
   });
 }
+
+// Several triggers in one boot (crashmod scenario extra.yaml), the boot repeated: every report
+// keeps its title and signature, in the same order.
+for (const [name, kinds] of [['extra', 3], ['copyoverflow', 4]] as const) {
+  t.test(`crashmod ${name}, ${kinds} reports per boot, two boots: the same signatures`, async (t) => {
+    const a = triage(`real-6.1-${name}.log`);
+    const b = triage(`real-6.1-${name}-2.log`);
+    t.equal(a.length, kinds);
+    t.same(b.map((r) => r.title), a.map((r) => r.title), 'same titles');
+    t.same(b.map((r) => r.signature), a.map((r) => r.signature), 'same signatures');
+    t.equal(new Set(a.map((r) => r.signature)).size, kinds, 'different bugs, different signatures');
+  });
+}
