@@ -10,6 +10,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { BuildError } from './errors.js';
 
 /** What needs a requirement; a build checks only its own groups. */
 export type Need =
@@ -145,11 +146,9 @@ export function unmetMessage(what: string, missing: readonly Requirement[]): str
 }
 
 /** A build refused before it started because the host lacks what it needs (exit 3, error/build-failed). */
-export class MissingRequirements extends Error {
-  readonly reason = 'build-failed' as const;
+export class MissingRequirements extends BuildError {
   constructor(readonly what: string, readonly missing: readonly Requirement[]) {
     super(unmetMessage(what, missing));
-    this.name = 'MissingRequirements';
   }
 }
 
