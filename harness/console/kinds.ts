@@ -192,7 +192,7 @@ export const KINDS: Kind[] = [
     title: lockdepTitle, guilty: ['frames'], end: FREE_TEXT },
   { kind: 'hung-task', hint: 'blocked for more than', start: /^INFO: task (?<comm>.+):(?<pid>\d+) blocked for more than (?<secs>\d+) seconds/,
     title: 'INFO: task hung', guilty: ['frames'], skip: [WAIT], end: TRACE },
-  { kind: 'soft-lockup', hint: 'soft lockup', start: /^(?:watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s! \[(?<comm>.*):(?<pid>\d+)\]/,
+  { kind: 'soft-lockup', hint: 'soft lockup', start: /^(?:(?:NMI )?watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s! \[(?<comm>.*):(?<pid>\d+)\]/,
     title: 'BUG: soft lockup', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY, SPIN], end: TRACE },
   { kind: 'hard-lockup', hint: 'LOCKUP', start: /^(?:NMI watchdog: |watchdog: )?Watchdog detected hard LOCKUP on cpu (?<cpu>\d+)/,
     title: 'BUG: hard lockup', guilty: ['pc', 'frames'], skip: [IRQ_ENTRY, SPIN], end: TRACE },

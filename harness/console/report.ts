@@ -113,7 +113,9 @@ export class OpenReport {
   /** Whether the report reached its natural end (vs cut off by flush or a cap). */
   get complete(): boolean {
     const end = this.row.end;
-    return this.phase === Phase.Post || this.phase === Phase.Regs || (!end.afterTrace && !end.marker);
+    // Old kernels close a trace with no </TASK>: a trace already followed by an unrelated line has ended.
+    return this.phase === Phase.Post || this.phase === Phase.Regs || (!end.afterTrace && !end.marker) ||
+      (this.phase === Phase.Trace && !!end.afterTrace && !end.marker && this.gapLines.length > 0 && this.frames.length > 0);
   }
 
   /** Fold a consequence (a panic after this oops) into this report. */
