@@ -19,7 +19,7 @@ function volatiles(name: string): Set<string> {
   return new Set(readFileSync(join(DIR, name), 'utf8').match(/\b[0-9a-f]{12,16}\b|\[ *\d+\.\d+\]/g) ?? []);
 }
 
-for (const trigger of ['null', 'uaf']) {
+for (const trigger of ['null', 'uaf', 'badpage']) {
   t.test(`crashmod ${trigger}, two boots: one signature`, async (t) => {
     const a = triage(`real-6.1-${trigger}.log`);
     const b = triage(`real-6.1-${trigger}-2.log`);
