@@ -12,6 +12,7 @@ import { loadScenario, scenarioJsonSchema, ScenarioError } from './scenario/load
 import type { Scenario } from './scenario/types.js';
 import { interruptExitCode, watchInterrupts } from './util/interrupt.js';
 import { resolveAccel } from './vm/accel.js';
+import { errorMessage } from './util/errors.js';
 
 const USAGE = `usage:
   krepro run SCENARIO.yaml… [--results DIR]   run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
@@ -116,7 +117,7 @@ async function main(): Promise<number> {
     return await impl(rest);
   } catch (e) {
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`krepro: ${(e as Error).message}\n${usage ? USAGE : ''}`);
+    process.stderr.write(`krepro: ${errorMessage(e)}\n${usage ? USAGE : ''}`);
     return usage ? 2 : 3;
   }
 }

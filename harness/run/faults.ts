@@ -6,6 +6,7 @@ import type { VmDisk } from '../vm/argv.js';
 import { blkdebugNode, fileNodeName, NO_THROTTLE, reopenFormatNode, throttleArgs } from '../vm/faults.js';
 import type { Machine } from '../vm/machine.js';
 import type { RunContext } from './context.js';
+import { errorMessage } from '../util/errors.js';
 
 interface Active {
   /** blkdebug node currently under the format node. */
@@ -64,7 +65,7 @@ async function removeThrottle(ctx: RunContext, disk: VmDisk, a: Active, why: str
 function endLater(ctx: RunContext, f: MachineFaults, ms: number, end: () => Promise<void>): NodeJS.Timeout {
   const t = setTimeout(() => {
     if (ctx.machine.exited || ctx.machine.qmp.closed) return;
-    serial(f, end).catch((e: unknown) => ctx.rec.event('fault-end-failed', { error: (e as Error).message }));
+    serial(f, end).catch((e: unknown) => ctx.rec.event('fault-end-failed', { error: errorMessage(e) }));
   }, ms);
   // A fault outliving the run must not keep krepro alive after QEMU is gone.
   t.unref();

@@ -7,6 +7,7 @@ import type { Cx } from './problems.js';
 import { didYouMean } from './suggest.js';
 import { UNTIL_PATTERN, parseUntil, regexError } from './until.js';
 import type { UntilCondition } from './types.js';
+import { errorMessage } from '../util/errors.js';
 
 /** A field from a kind check plus a conversion that throws a user-facing Error. */
 function leaf<T>(kinds: NodeKind[], expects: string, schema: JsonSchema, convert: (v: unknown, source?: string) => T): Field<T> {
@@ -18,7 +19,7 @@ function leaf<T>(kinds: NodeKind[], expects: string, schema: JsonSchema, convert
       try {
         return convert(n.value, n.source);
       } catch (e) {
-        cx.report(n, (e as Error).message);
+        cx.report(n, errorMessage(e));
         return undefined;
       }
     },

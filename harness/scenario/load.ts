@@ -11,6 +11,7 @@ import { resolveDisks, resolveExpect, resolveKernel, resolveMachine } from './re
 import { scenarioSpec } from './spec.js';
 import { resolveSteps } from './steps.js';
 import type { Scenario } from './types.js';
+import { errorMessage } from '../util/errors.js';
 
 export { ScenarioError, type Problem } from './problems.js';
 export { scenarioJsonSchema } from './schema.js';
@@ -27,7 +28,7 @@ export async function loadScenario(file: string, opts: LoadOptions = {}): Promis
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new ScenarioError([{ file, line: 1, col: 1, message: (e as Error).message }]);
+    throw new ScenarioError([{ file, line: 1, col: 1, message: errorMessage(e) }]);
   }
   return parseScenario(text, file, opts);
 }

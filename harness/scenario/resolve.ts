@@ -10,6 +10,7 @@ import { resolvePath } from './paths.js';
 import type { Cx } from './problems.js';
 import type { diskSpec, expectSpec, kernelSpec, machineSpec } from './spec.js';
 import type { CrashExpectation, DiskBus, DiskSpec, Expectations, KernelSpec, MachineSpec, Position } from './types.js';
+import { errorMessage } from '../util/errors.js';
 
 const MiB = 2 ** 20;
 
@@ -20,7 +21,7 @@ async function checkPath(p: string, want: 'file' | 'dir', what: string, pos: Pos
     cx.reportAt(pos, `${what} ${p} is ${st.isDirectory() ? 'a directory' : 'not a directory'}`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    cx.reportAt(pos, code === 'ENOENT' ? `${what} not found: ${p}` : `${what} ${p}: ${(e as Error).message}`);
+    cx.reportAt(pos, code === 'ENOENT' ? `${what} not found: ${p}` : `${what} ${p}: ${errorMessage(e)}`);
   }
   return false;
 }

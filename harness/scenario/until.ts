@@ -7,6 +7,7 @@
 
 import { QUANTITY_SOURCE, parseQuantity } from './duration.js';
 import type { UntilCondition } from './types.js';
+import { errorMessage } from '../util/errors.js';
 
 const COMPARE = /^(>=|<=|==|!=|>|<)\s*(.+)$/;
 /** For the JSON Schema: the shapes parseUntil accepts (regex validity aside). */
@@ -18,7 +19,7 @@ export function regexError(source: string): string | undefined {
     new RegExp(source);
     return undefined;
   } catch (e) {
-    return (e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+    return errorMessage(e).replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
   }
 }
 

@@ -15,6 +15,8 @@ export interface Evidence {
   tail?: string;
   /** The command line that failed. */
   argv?: string[];
+  /** The last lines of the guest's console. */
+  console?: string;
 }
 
 /** Base of krepro's typed errors: a message, a reason, evidence, and the cause. */
@@ -37,6 +39,7 @@ export abstract class KreproError extends Error {
     if (this.evidence.argv && !this.message.includes(this.evidence.argv.join(' '))) parts.push(`argv: ${this.evidence.argv.join(' ')}`);
     if (this.evidence.log) parts.push(`full log: ${this.evidence.log}`);
     if (this.evidence.tail) parts.push(`--- last lines ---\n${this.evidence.tail}`);
+    if (this.evidence.console) parts.push(`--- last console lines ---\n${this.evidence.console}`);
     return parts.join('\n');
   }
 }
@@ -77,6 +80,12 @@ export function asBuildError(e: unknown): KreproError {
 export function errorMessage(e: unknown): string {
   if (e instanceof KreproError) return e.detail;
   return e instanceof Error ? e.message : String(e);
+}
+
+/** What a failed command said: its stderr when it has one (execa errors), else the message. */
+export function commandError(e: unknown): string {
+  const stderr = (e as { stderr?: unknown } | undefined)?.stderr;
+  return (typeof stderr === 'string' && stderr ? stderr : errorMessage(e)).trim();
 }
 
 /** The first line of an error's message, for progress lines. */

@@ -1,6 +1,7 @@
 // Terminal progress for long work (fetch, build, boot, steps). On a TTY a task
 // shows a live line with elapsed time; elsewhere only its final line is printed,
 // and only when the task is marked `important` (the one-line-per-scenario rule).
+import { firstLine } from './errors.js';
 
 const tty = Boolean(process.stderr.isTTY) && process.env.KREPRO_PROGRESS !== 'plain';
 let quiet = process.env.KREPRO_QUIET === '1';
@@ -75,7 +76,7 @@ export async function withTask<T>(label: string, opts: { important?: boolean }, 
     t.done();
     return r;
   } catch (err) {
-    t.fail((err as Error).message.split('\n')[0] ?? 'failed');
+    t.fail(firstLine(err));
     throw err;
   }
 }

@@ -13,6 +13,7 @@ import { QmpClient, type QmpEvent } from './qmp.js';
 import * as reaper from './reaper.js';
 import { spawnQemu, spawned } from './spawn.js';
 import { sleep } from '../util/signals.js';
+import { errorMessage, InfraError } from '../util/errors.js';
 
 /** A VmConfig where the QMP socket and SSH port may be left for start() to choose. */
 export type StartConfig = Omit<VmConfig, 'qmpSocket' | 'sshHostPort'> & { qmpSocket?: string; sshHostPort?: number };
@@ -37,15 +38,15 @@ export interface StartOptions {
 }
 
 /** QEMU would not start; the message carries its stderr and the argv. */
-export class QemuStartError extends Error {
+export class QemuStartError extends InfraError {
   constructor(
     message: string,
     readonly argv: string[],
     readonly stderr: string,
     readonly hostfwdCollision: boolean,
+    cause?: unknown,
   ) {
-    super(message);
-    this.name = 'QemuStartError';
+    super(message, { cause, argv });
   }
 }
 
@@ -133,7 +134,7 @@ export class Machine implements AsyncDisposable {
       argv = buildArgv(full);
       child = spawnQemu(full.qemu, argv);
       const spawnErr = await spawned(child);
-      if (spawnErr) throw new QemuStartError(`could not run ${full.qemu}: ${spawnErr.message}`, argv, '', false);
+      if (spawnErr) throw new QemuStartError(`could not run ${full.qemu}: ${spawnErr.message}`, argv, '', false, spawnErr);
     } catch (e) {
       if (ownedDir) await rm(ownedDir, { recursive: true, force: true });
       throw e;
@@ -161,12 +162,13 @@ export class Machine implements AsyncDisposable {
     } catch (e) {
       await m.stop({ graceMs: 0 });
       const stderr = m.stderrTail().trim();
-      const why = m.exitState ? `exited (${describeExit(m.exitState)})` : `did not answer QMP (${(e as Error).message})`;
+      const why = m.exitState ? `exited (${describeExit(m.exitState)})` : `did not answer QMP (${errorMessage(e)})`;
       throw new QemuStartError(
         `QEMU would not start: ${why}${stderr ? `\n${stderr}` : ''}\nargv: ${full.qemu} ${argv.join(' ')}`,
         argv,
         stderr,
         HOSTFWD_FAILED.test(stderr),
+        e,
       );
     }
     return m;

@@ -11,6 +11,7 @@ import type { KernelSourceSpec } from '../../scenario/types.js';
 import { aptFetch } from '../store/apt.js';
 import { cached, hashOf } from '../store/cache.js';
 import { task } from '../../util/progress.js';
+import { BuildError, commandError, firstLine } from '../../util/errors.js';
 
 export interface KernelSource {
   /** Absolute path of the tree (its top-level Makefile is here). */
@@ -40,10 +41,10 @@ async function debianSource(pkg: string): Promise<KernelSource> {
       await execa('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" "./$3"', 'sh', deb.path, tmp, tarball]);
       await execa('tar', ['-xf', join(tmp, tarball), '-C', tmp]);
       await rm(join(tmp, 'usr'), { recursive: true, force: true });
-      if (!existsSync(join(tmp, pkg, 'Makefile'))) throw new Error(`${pkg}: tarball has no ${pkg}/Makefile`);
+      if (!existsSync(join(tmp, pkg, 'Makefile'))) throw new BuildError(`${pkg}: tarball has no ${pkg}/Makefile`);
       t.done();
     } catch (err) {
-      t.fail((err as Error).message);
+      t.fail(firstLine(err));
       throw err;
     }
   });
@@ -59,7 +60,7 @@ async function gitSource(repo: string, ref: string): Promise<KernelSource> {
     commit = await git('rev-parse', '--verify', `${ref}^{commit}`);
     tree = await git('rev-parse', `${commit}^{tree}`);
   } catch (err) {
-    throw new Error(`${repo}: cannot resolve ref ${JSON.stringify(ref)}: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+    throw new BuildError(`${repo}: cannot resolve ref ${JSON.stringify(ref)}: ${commandError(err)}`, { cause: err });
   }
   // Keyed by the tree, not the commit: a rebased or cherry-picked identical tree is the same source.
   const hash = hashOf(['kernel-src', 'git-tree', tree]);
@@ -70,7 +71,7 @@ async function gitSource(repo: string, ref: string): Promise<KernelSource> {
       await execa('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', abs, commit, join(tmp, 'tree')]);
       t.done();
     } catch (err) {
-      t.fail((err as Error).message);
+      t.fail(firstLine(err));
       throw err;
     }
   });

@@ -4,6 +4,7 @@
 // real `git describe`. The tree (not the commit) keys the build.
 import { execa } from '../../util/children.js';
 import { resolve } from 'node:path';
+import { BuildError, commandError } from '../../util/errors.js';
 
 export interface ZfsGitRef {
   repo: string;
@@ -30,7 +31,7 @@ export async function zfsGitSource(g: ZfsGitRef): Promise<ZfsGitSource> {
   try {
     commit = await git('rev-parse', '--verify', `${g.ref}^{commit}`);
   } catch (err) {
-    throw new Error(`zfs git:${g.repo}@${g.ref}: cannot resolve the ref: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+    throw new BuildError(`zfs git:${g.repo}@${g.ref}: cannot resolve the ref: ${commandError(err)}`, { cause: err });
   }
   const tree = await git('rev-parse', `${commit}^{tree}`);
   const meta = await git('show', `${commit}:META`).catch(() => '');

@@ -8,6 +8,7 @@ import type { QmpEvent } from '../../vm/qmp.js';
 import type { RunContext, StepImpl, StepOutcome } from '../context.js';
 import { applyDiskFault } from '../faults.js';
 import { sleep } from '../../util/signals.js';
+import { errorMessage } from '../../util/errors.js';
 
 const EVENT_TIMEOUT = 10_000;
 
@@ -58,6 +59,6 @@ export const faultStep: StepImpl<FaultStep> = async (ctx, step) => {
   } catch (e) {
     // QEMU refused: the harness could not inject what the scenario asked for.
     // QEMU refusing a fault is the harness failing, not the system under test: error/infra.
-    return { status: 'error', message: `fault: ${(e as Error).message}` };
+    return { status: 'error', message: `fault: ${errorMessage(e)}` };
   }
 };

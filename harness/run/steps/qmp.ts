@@ -1,5 +1,6 @@
 import type { QmpStep } from '../../scenario/types.js';
 import type { StepImpl } from '../context.js';
+import { errorMessage } from '../../util/errors.js';
 
 /** `qmp:` — a raw QMP command; its reply goes to the step's output file. */
 export const qmpStep: StepImpl<QmpStep> = async (ctx, step) => {
@@ -9,7 +10,7 @@ export const qmpStep: StepImpl<QmpStep> = async (ctx, step) => {
     stream.end(`${JSON.stringify(reply, null, 2)}\n`);
     return { status: 'ok', output: path };
   } catch (e) {
-    stream.end(`${(e as Error).message}\n`);
-    return { status: 'error', output: path, message: `QMP ${step.execute}: ${(e as Error).message}` };
+    stream.end(`${errorMessage(e)}\n`);
+    return { status: 'error', output: path, message: `QMP ${step.execute}: ${errorMessage(e)}` };
   }
 };
