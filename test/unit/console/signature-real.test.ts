@@ -35,7 +35,7 @@ for (const trigger of ['null', 'uaf', 'badpage']) {
 
 // Several triggers in one boot (crashmod scenario extra.yaml), the boot repeated: every report
 // keeps its title and signature, in the same order.
-for (const [name, kinds] of [['extra', 3], ['copyoverflow', 4]] as const) {
+for (const [name, kinds] of [['extra', 3], ['copyoverflow', 4], ['kobject', 2]] as const) {
   t.test(`crashmod ${name}, ${kinds} reports per boot, two boots: the same signatures`, async (t) => {
     const a = triage(`real-6.1-${name}.log`);
     const b = triage(`real-6.1-${name}-2.log`);
