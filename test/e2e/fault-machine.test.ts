@@ -26,16 +26,18 @@ t.test('test/e2e/scenarios/fault-machine.yaml', async (t) => {
     const jump = (after.rtc - before.rtc) - (after.uptime - before.uptime);
     t.comment(`paused ${pausedMs} ms; guest uptime advanced ${(after.uptime - before.uptime).toFixed(2)} s, RTC ${after.rtc - before.rtc} s: jump ${jump.toFixed(2)} s`);
     t.ok(Math.abs(jump - pausedMs / 1000) <= 1.2, 'guest-observed jump ≈ pause (RTC has 1 s resolution)');
-    t.ok(after.uptime - before.uptime < 1, 'guest monotonic time stood still');
+    // Between the two reads the guest also runs two SSH steps (about 1 s under a loaded TCG host), never the pause.
+    t.ok(after.uptime - before.uptime < pausedMs / 2000, 'guest monotonic time stood still during the pause');
     t.equal(res.steps[5]!.status, 'ok', 'the next step ran');
     const qmp = await readFile(join(base, 'qmp.jsonl'), 'utf8');
     t.match(qmp, /"event":"STOP"[\s\S]*"event":"RESUME"/);
   });
 
   t.test('link down for 3 s: the guest sees no carrier, SSH comes back', async (t) => {
-    const samples = [...(await out(7)).matchAll(/^\s*(\d+) ([01])$/gm)].map((m) => ({ n: Number(m[1]), carrier: m[2] }));
-    t.same(samples.map((s) => s.carrier), ['1', '0', '1'], 'carrier 1 → 0 → 1');
-    t.ok(samples[1]!.n >= 15, `${samples[1]!.n} samples without carrier`);
+    const changes = [...(await out(7)).matchAll(/^([\d.]+) ([01])$/gm)].map((m) => ({ at: Number(m[1]), carrier: m[2] }));
+    t.same(changes.map((s) => s.carrier), ['1', '0', '1'], 'carrier 1 → 0 → 1');
+    const down = changes[2]!.at - changes[1]!.at;
+    t.ok(down >= 2.5 && down <= 6, `no carrier for ${down.toFixed(1)} s (link down for 3 s)`);
     t.equal(res.steps[9]!.status, 'ok');
   });
 
