@@ -103,6 +103,16 @@ export async function leftoverQemu(resultsDir: string): Promise<number[]> {
 }
 
 /**
+ * Whether the attempt saw each QEMU it started exit before it wrote result.json: it stopped
+ * its machine itself, rather than leaving it to krepro's exit handlers (which would make a
+ * leftover check pass after krepro has exited either way).
+ */
+export function qemuExitRecorded(res: ScenarioResult): boolean {
+  const started = res.timeline.filter((e) => e.event === 'qemu-started').length;
+  return started > 0 && res.timeline.filter((e) => e.event === 'qemu-exit').length === started;
+}
+
+/**
  * A KREPRO_CACHE of this test's own that shares the user's cache (symlinks: nothing is
  * fetched or built again) for every kind except `fresh`: what a run holds of those
  * kinds afterwards, it built itself.

@@ -3,7 +3,7 @@
 // krepro recorded, or for a QEMU that never got going, by its QMP socket path).
 import t from 'tap';
 import { dirname } from 'node:path';
-import { krepro, leftoverQemu, qemuPids, runScenario } from './helpers.js';
+import { krepro, leftoverQemu, qemuExitRecorded, qemuPids, runScenario } from './helpers.js';
 
 /** The results dir a runScenario() scenario dir lives in (results/<run-id>/<scenario>). */
 const resultsOf = (dir: string): string => dirname(dirname(dir));
@@ -29,6 +29,7 @@ t.test('a guest that never becomes ready: error/boot-failed with the console tai
   t.match(res.message, /not ready within 20s/);
   t.match(res.message, /last console lines/);
   t.equal(res.steps.length, 0, 'no step ran');
+  t.ok(qemuExitRecorded(res), 'the attempt stopped QEMU before it wrote its result');
   t.same(await leftoverQemu(resultsOf(dir)), [], 'no QEMU left');
 });
 
@@ -39,6 +40,7 @@ t.test('a kernel that panics during boot: failed/crash mapped to step 0', async 
   t.equal(res.reason, 'crash');
   t.equal(res.crashes[0]?.step, 0);
   t.match(res.crashes[0]?.title, /Attempted to kill init/);
+  t.ok(qemuExitRecorded(res), 'the attempt stopped QEMU before it wrote its result');
   t.same(await leftoverQemu(resultsOf(dir)), [], 'no QEMU left');
 });
 
@@ -55,5 +57,6 @@ t.test('a QMP command QEMU refuses: error/infra naming the step, later steps ski
   t.equal(res.reason, 'infra');
   t.match(res.message, /step 1 .*no-such-command/);
   t.same(res.steps.map((s) => s.status), ['error', 'skipped']);
+  t.ok(qemuExitRecorded(res), 'the attempt stopped QEMU before it wrote its result');
   t.same(await leftoverQemu(resultsOf(dir)), [], 'no QEMU left');
 });
