@@ -64,7 +64,7 @@ export interface Prop<T, Has extends boolean> {
   /** Type-level marker only: does the parsed object always have this key? */
   readonly has?: Has;
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// `any`: a property of any value type (Prop is invariant in it, so `unknown` would not accept them).
 type AnyProp = Prop<any, boolean>;
 export type Props = Record<string, AnyProp>;
 
@@ -199,7 +199,7 @@ export function notYet(message: string): Field<never> {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// `any`: object fields of any shape (ObjField is invariant in its props).
 type Variants = Record<string, ObjField<any> | Field<never>>;
 export type TaggedOut<V extends Variants> = { [K in keyof V & string]: { tag: K; value: Out<V[K]> } }[keyof V & string];
 
