@@ -3,6 +3,7 @@
 import { Client, type ClientChannel } from 'ssh2';
 import { fingerprintOf } from './keys.js';
 import { sleep } from '../util/signals.js';
+import { BootError } from '../util/errors.js';
 
 export interface ConnectOptions {
   port: number;
@@ -71,7 +72,7 @@ export class Guest {
         await sleep(250, opts.signal);
       }
     }
-    throw new Error(`guest SSH not reachable on 127.0.0.1:${opts.port}: ${last.message}`);
+    throw new BootError(`guest SSH not reachable on 127.0.0.1:${opts.port}: ${last.message}`, { cause: last });
   }
 
   private static connectOnce(opts: ConnectOptions): Promise<Guest> {

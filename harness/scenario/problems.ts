@@ -20,10 +20,10 @@ export function formatProblem(p: Problem): string {
 /** Every problem found in a scenario file; message has one `file:line:col: message` per line. */
 export class ScenarioError extends Error {
   readonly problems: Problem[];
-  constructor(problems: Problem[]) {
+  constructor(problems: Problem[], opts?: { cause?: unknown }) {
     // In file order, whatever order the checks ran in.
     const sorted = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
-    super(sorted.map(formatProblem).join('\n'));
+    super(sorted.map(formatProblem).join('\n'), opts);
     this.problems = sorted;
     this.name = 'ScenarioError';
   }
