@@ -12,12 +12,17 @@ import { loadScenario, scenarioJsonSchema, ScenarioError } from './scenario/load
 import type { Scenario } from './scenario/types.js';
 import { interruptExitCode, watchInterrupts } from './util/interrupt.js';
 import { resolveAccel } from './vm/accel.js';
-import { errorMessage } from './util/errors.js';
+import { matrixCommand, mergeCommand } from './matrix/command.js';
+import { matrixJsonSchema } from './matrix/spec.js';
+import { errorMessage, InputError } from './util/errors.js';
 
 const USAGE = `usage:
   krepro run SCENARIO.yaml… [--results DIR]   run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
-  krepro schema [--out FILE]                  print the scenario JSON Schema
+  krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--results DIR]
+                                              run scenario × kernel × zfs × cmdline cells; exit 1 only for new failures, 3 errors
+  krepro merge-reports DIR… --out DIR         join shard reports into one (as one unsharded run would write it)
+  krepro schema [--out FILE] [--matrix]       print the scenario (or matrix file) JSON Schema
   krepro doctor [--install]                   check host requirements (all groups) and KVM; --install installs what is missing (root)
   krepro kernel build SCENARIO.yaml | --source linux-source-6.12|GIT --ref REF|DIR
          [--base tinyconfig|defconfig|debian] [--fragment NAME|PATH]… [--llvm 16] [--json] [--check]
@@ -73,8 +78,8 @@ async function doctor(argv: string[]): Promise<number> {
 }
 
 async function schema(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } } });
-  const text = `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, matrix: { type: 'boolean', default: false } } });
+  const text = `${JSON.stringify(values.matrix ? matrixJsonSchema() : scenarioJsonSchema(), null, 2)}\n`;
   if (values.out) await writeFile(values.out, text);
   else process.stdout.write(text);
   return 0;
@@ -102,9 +107,42 @@ async function kernel(argv: string[]): Promise<number> {
   return kernelBuildCommand({ scenario: positionals[0], source: values.source, ref: values.ref, base: values.base, fragments: values.fragment!, llvm: values.llvm, json: values.json!, check: values.check! }, process.stdout);
 }
 
+async function matrix(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, options: {
+      jobs: { type: 'string' }, shard: { type: 'string' }, baseline: { type: 'string' }, results: { type: 'string', default: 'results' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('matrix: name one matrix file');
+  const missing = await missingTools();
+  if (missing.length) {
+    process.stderr.write(`krepro: ${missingToolsMessage(missing)}\n`);
+    return 3;
+  }
+  try {
+    return await matrixCommand({ file: positionals[0]!, resultsDir: values.results!, shard: values.shard, jobs: values.jobs, baseline: values.baseline }, process.stdout);
+  } catch (e) {
+    if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+}
+
+async function mergeReportsCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (positionals.length === 0 || !values.out) throw new UsageError('merge-reports: name the shard report directories and --out DIR');
+  try {
+    return await mergeCommand(positionals, values.out, process.stdout);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+}
+
 class UsageError extends Error {}
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, triage, schema, doctor, kernel };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, triage, schema, doctor, kernel, matrix, 'merge-reports': mergeReportsCmd };
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);

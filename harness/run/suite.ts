@@ -32,6 +32,25 @@ function summarise(sc: Scenario, attempts: ScenarioResult[], dirs: string[]): Sc
   };
 }
 
+/**
+ * Run one scenario up to `repeat` times, stopping at the first failure; attempt n goes
+ * into join(dir, subdir(n)). The summary's dirs are those subdirs. Shared by suites and matrix cells.
+ */
+export async function runRepeated(
+  sc: Scenario, dir: string, subdir: (n: number) => string,
+): Promise<{ summary: ScenarioSummary; attempts: ScenarioResult[] }> {
+  const attempts: ScenarioResult[] = [];
+  const dirs: string[] = [];
+  for (let n = 1; n <= sc.repeat; n++) {
+    const sub = subdir(n);
+    dirs.push(sub);
+    const r = await runAttempt(sc, join(dir, sub), n);
+    attempts.push(r);
+    if (r.verdict !== 'passed' || interrupted.aborted) break;
+  }
+  return { summary: summarise(sc, attempts, dirs), attempts };
+}
+
 /** Run every scenario, write the run-level reports, and return the exit code. */
 export async function runSuite(scenarios: Scenario[], opts: SuiteOptions): Promise<SuiteResult> {
   const dir = resolve(opts.resultsDir, opts.runId ?? newRunId());
@@ -44,19 +63,10 @@ export async function runSuite(scenarios: Scenario[], opts: SuiteOptions): Promi
     const seen = names.get(sc.name) ?? 0;
     names.set(sc.name, seen + 1);
     const base = seen ? `${sc.name}~${seen + 1}` : sc.name;
-    const attempts: ScenarioResult[] = [];
-    const dirs: string[] = [];
-    for (let n = 1; n <= sc.repeat; n++) {
-      const sub = sc.repeat > 1 ? `${base}-${n}` : base;
-      dirs.push(sub);
-      const r = await runAttempt(sc, join(dir, sub), n);
-      attempts.push(r);
-      all.push(r);
-      if (r.verdict !== 'passed' || interrupted.aborted) break;
-    }
-    const s = summarise(sc, attempts, dirs);
+    const { summary: s, attempts } = await runRepeated(sc, dir, (n) => (sc.repeat > 1 ? `${base}-${n}` : base));
+    all.push(...attempts);
     summaries.push(s);
-    note(`${s.verdict.toUpperCase().padEnd(6)} ${sc.name}: ${s.message.split('\n')[0]} (${(s.durationMs / 1000).toFixed(1)}s) → ${join(dir, dirs.at(-1)!)}`);
+    note(`${s.verdict.toUpperCase().padEnd(6)} ${sc.name}: ${s.message.split('\n')[0]} (${(s.durationMs / 1000).toFixed(1)}s) → ${join(dir, s.dirs.at(-1)!)}`);
     await writeJsonAtomic(join(dir, 'summary.json'), { dir, scenarios: summaries });
     await writeAtomic(join(dir, 'junit.xml'), junitXml(all));
   }

@@ -65,7 +65,7 @@ export function imageField(): Field<ImageRef> {
 }
 
 /** Parameters a recipe declares, following `extends`; undefined if the recipe cannot be read (the image build will say why). */
-async function declaredParams(recipe: string): Promise<Set<string> | undefined> {
+export async function declaredParams(recipe: string): Promise<Set<string> | undefined> {
   const out = new Set<string>();
   const seen = new Set<string>();
   for (let file: string | undefined = recipe; file && !seen.has(file);) {

@@ -1,0 +1,52 @@
+// The work behind `krepro matrix` and `krepro merge-reports` (cli.ts only parses).
+import type { Writable } from 'node:stream';
+import { resolve } from 'node:path';
+import { loadMatrix } from './load.js';
+import { mergeReports } from './merge.js';
+import { runMatrix } from './run.js';
+import { parseShard } from './shard.js';
+import type { MatrixSummary } from './types.js';
+import { InputError } from '../util/errors.js';
+
+export interface MatrixCommand {
+  file: string;
+  resultsDir: string;
+  shard?: string;
+  jobs?: string;
+  baseline?: string;
+}
+
+function jobsOf(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`--jobs: expected a whole number ≥ 1, got '${s}'`);
+  return n;
+}
+
+/** One line per class with cells in it, then where the reports are. */
+export function describe(s: MatrixSummary, dir: string): string {
+  const classes = Object.entries(s.totals.classes).map(([k, n]) => `${n} ${k}`).join(', ');
+  const lines = [`${s.totals.cells} cells: ${s.totals.passed} passed, ${s.totals.failed} failed, ${s.totals.error} error (${classes || 'none'})`];
+  for (const c of s.cells.filter((x) => x.class === 'new-failure' || (x.class === 'new-cell' && x.verdict === 'failed'))) {
+    lines.push(`  NEW ${c.id}: ${c.crash?.title ?? c.message.split('\n')[0]} [${c.rate}]`);
+  }
+  for (const g of s.signatures) lines.push(`  signature ${g.signature} ${g.title}: ${g.cells.length} cell(s)`);
+  lines.push(`report: ${resolve(dir, 'summary.json')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Run a matrix file (ScenarioError/InputError on bad input); returns the exit status. */
+export async function matrixCommand(o: MatrixCommand, out: Writable): Promise<number> {
+  const shard = o.shard === undefined ? undefined : parseShard(o.shard);
+  const jobs = jobsOf(o.jobs);
+  const m = await loadMatrix(o.file);
+  const { dir, summary } = await runMatrix(m, { resultsDir: o.resultsDir, ...(shard ? { shard } : {}), ...(jobs ? { jobs } : {}), ...(o.baseline ? { baseline: o.baseline } : {}) });
+  out.write(describe(summary, dir));
+  return summary.exitCode;
+}
+
+export async function mergeCommand(dirs: string[], outDir: string, out: Writable): Promise<number> {
+  const merged = await mergeReports(dirs, outDir);
+  out.write(describe(merged, outDir));
+  return merged.exitCode;
+}

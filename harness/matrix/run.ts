@@ -1,0 +1,73 @@
+// krepro matrix: expand the cells, keep this shard's, run them through the
+// suite's attempt runner (run/suite.ts's runRepeated) in VM slots, and write
+// summary.json + junit.xml after every cell (a killed nightly keeps what it
+// did). Artifacts are built once: the cache shares one build between
+// concurrent cells of this process and locks each key against others.
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { writeAtomic, writeJsonAtomic } from '../results/atomic.js';
+import { newRunId } from '../results/summary.js';
+import { runRepeated } from '../run/suite.js';
+import { interrupted } from '../util/interrupt.js';
+import { note } from '../util/progress.js';
+import { expandMatrix } from './expand.js';
+import { buildSummary, cellFacts, matrixJunit, readSummary, type CellFacts } from './report.js';
+import { shardCells, type Shard } from './shard.js';
+import { defaultJobs, memoryBudgetMiB, needMiB, runSlots, type HostSize } from './slots.js';
+import type { CellSummary, Matrix, MatrixSummary } from './types.js';
+
+export interface MatrixOptions {
+  resultsDir: string;
+  runId?: string;
+  shard?: Shard;
+  jobs?: number;
+  /** A previous report (directory or summary.json): classes, and shard balance by its durations. */
+  baseline?: string;
+  host?: HostSize;
+}
+
+export function hostSize(): HostSize {
+  return { cores: os.availableParallelism(), totalMiB: Math.floor(os.totalmem() / 2 ** 20), freeMiB: Math.floor(os.freemem() / 2 ** 20) };
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** Run the matrix (this shard of it) and write its reports; the summary says the exit status. */
+export async function runMatrix(m: Matrix, opts: MatrixOptions): Promise<{ dir: string; summary: MatrixSummary }> {
+  const dir = resolve(opts.resultsDir, opts.runId ?? newRunId());
+  const { cells: all, impossible, notes } = expandMatrix(m);
+  const base = opts.baseline === undefined ? undefined : await readSummary(opts.baseline);
+  const baseline = base && { path: resolve(base.dir), cells: new Map(base.summary.cells.map((c): [string, CellSummary] => [c.id, c])) };
+  const durations = baseline && new Map([...baseline.cells].map(([id, c]) => [id, c.durationMs]));
+  const cells = opts.shard ? shardCells(all, opts.shard, durations) : all;
+  const host = opts.host ?? hostSize();
+  const jobs = opts.jobs ?? defaultJobs(cells, host);
+  const budgetMiB = memoryBudgetMiB(host);
+  for (const i of impossible) note(`not a cell: ${i.scenario} × zfs ${i.values.join(', ')}: ${i.reason}`);
+  for (const n of notes) note(n);
+  note(`matrix ${m.name}: ${cells.length} of ${all.length} cells${opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.total})` : ''}, ${jobs} at once → ${dir}`);
+
+  const startedAt = new Date();
+  const facts: CellFacts[] = [];
+  const write = async (): Promise<MatrixSummary> => {
+    const finishedAt = new Date();
+    const summary = buildSummary(facts, {
+      matrix: { file: m.file, name: m.name, cells: all.length, known: m.known },
+      ...(opts.shard ? { shard: opts.shard } : {}),
+      impossible, notes, ...(baseline ? { baseline } : {}), today: today(),
+      run: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), jobs },
+    });
+    await writeJsonAtomic(join(dir, 'summary.json'), summary);
+    await writeAtomic(join(dir, 'junit.xml'), matrixJunit(summary));
+    return summary;
+  };
+  await runSlots(cells, { jobs, budgetMiB, need: needMiB, stop: () => interrupted.aborted }, async (cell) => {
+    const prefix = `cells/${cell.id}`;
+    const { summary, attempts } = await runRepeated(cell.scenario, join(dir, prefix), (n) => String(n));
+    const f = cellFacts(cell, summary, attempts, prefix);
+    facts.push(f);
+    note(`${f.verdict.toUpperCase().padEnd(6)} ${cell.id}: ${f.message.split('\n')[0]} [${f.rate}] (${(f.durationMs / 1000).toFixed(1)}s)`);
+    await write();
+  });
+  return { dir, summary: await write() };
+}
