@@ -35,6 +35,21 @@ export interface TimelineEvent {
   detail?: unknown;
 }
 
+/** How the attempt's guest came up: booted, or restored from a snapshot of an earlier boot. */
+export interface BootRecord {
+  mode: 'booted' | 'restored';
+  /** The snapshot's cache key: the one restored, or the one this boot saved or would save. */
+  snapshot?: string;
+  /** This boot saved the snapshot. */
+  saved?: boolean;
+  /** Why a snapshot that was there could not be used: the attempt booted instead (the entry is discarded). */
+  fallback?: string;
+  /** Why this attempt neither restores nor saves a snapshot (the scenario's rule, or a boot that printed a report). */
+  optOut?: string;
+  /** A save that failed (the attempt went on booted). */
+  saveError?: string;
+}
+
 export interface ScenarioResult {
   scenario: string;
   file: string;
@@ -48,6 +63,7 @@ export interface ScenarioResult {
   steps: StepResult[];
   timings: Record<string, number>;
   qemu?: { argv: string[]; accel: string; accelReason: string };
+  boot?: BootRecord;
   artifacts: Record<string, { identity?: string; hash: string; path?: string }>;
   host: Record<string, string>;
   timeline: TimelineEvent[];

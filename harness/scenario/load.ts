@@ -63,7 +63,7 @@ export async function parseScenario(text: string, file: string, opts: LoadOption
   }, cx);
 
   if (cx.problems.length || !kernel || !image || !machine || !expect || top.timeout === undefined
-    || top['boot-timeout'] === undefined || top.cmdline === undefined || top.repeat === undefined) {
+    || top['boot-timeout'] === undefined || top.cmdline === undefined || top.repeat === undefined || top.snapshot === undefined) {
     throw new ScenarioError(cx.problems);
   }
   return {
@@ -75,5 +75,6 @@ export async function parseScenario(text: string, file: string, opts: LoadOption
     timeoutMs: top.timeout,
     bootTimeoutMs: top['boot-timeout'],
     repeat: top.repeat,
+    snapshot: top.snapshot,
   };
 }

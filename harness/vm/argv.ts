@@ -27,6 +27,12 @@ export interface VmConfig {
   sshHostPort: number;
   /** Unix socket path for QMP (lives in a private 0700 directory). */
   qmpSocket: string;
+  /**
+   * Start paused, waiting for a migration stream given later by QMP
+   * `migrate-incoming` (a snapshot restore, vm/snapshot.ts). Every other
+   * flag must equal the saving QEMU's: the stream carries device state, not devices.
+   */
+  incoming?: 'defer';
   extra?: string[];
 }
 
@@ -131,6 +137,10 @@ export function buildArgv(cfg: VmConfig): string[] {
     '-device', 'pvpanic-pci',
     // Entropy for the guest's sshd (dropbear blocks on an empty pool).
     '-device', 'virtio-rng-pci',
+    // A VM generation ID (ACPI): a restored snapshot gets a new one, and the
+    // guest kernel (CONFIG_VMGENID) reseeds its RNG when it changes, so two
+    // attempts restored from one snapshot do not share random numbers.
+    '-device', 'vmgenid,guid=auto',
     // Serial console on QEMU's stdout; signal=off so a ^C is data, not a kill.
     '-chardev', 'stdio,id=con0,signal=off',
     '-serial', 'chardev:con0',
@@ -155,6 +165,7 @@ export function buildArgv(cfg: VmConfig): string[] {
     argv.push('-device', deviceOpt(d.bus === 'usb' ? usbDeviceProps(d) : virtioDeviceProps(d)));
   }
 
+  if (cfg.incoming) argv.push('-incoming', cfg.incoming);
   argv.push(...(cfg.extra ?? []));
   return argv;
 }

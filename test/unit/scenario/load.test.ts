@@ -52,6 +52,7 @@ t.test('the DESIGN.md example resolves completely', async (t) => {
     ],
     expect: { crashes: 'none', allow: [] },
     repeat: 1,
+    snapshot: true,
   });
 });
 

@@ -16,7 +16,7 @@ t.test('is a draft 2020-12 schema using only known keywords, with valid patterns
   t.same(JSON.parse(JSON.stringify(schema)), schema, 'plain JSON');
   t.same(lintSchema(schema), []);
   t.same(Object.keys(schema.properties as object).sort(),
-    ['boot-timeout', 'cmdline', 'description', 'disks', 'expect', 'image', 'kernel', 'machine', 'name', 'repeat', 'steps', 'timeout']);
+    ['boot-timeout', 'cmdline', 'description', 'disks', 'expect', 'image', 'kernel', 'machine', 'name', 'repeat', 'snapshot', 'steps', 'timeout']);
   t.equal(schema.additionalProperties, false);
 });
 

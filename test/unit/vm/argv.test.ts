@@ -129,3 +129,12 @@ t.test('bad configurations are refused with a reason', async (t) => {
   t.throws(() => buildArgv({ ...base, disks: [{ ...base.disks[0]!, serial: 'x'.repeat(21) }] }), /20 bytes/);
   t.throws(() => buildArgv({ ...base, qmpSocket: `/tmp/${'x'.repeat(120)}` }), /too long/);
 });
+
+t.test('a restore starts paused for a deferred incoming stream; every machine has a VM generation ID', async (t) => {
+  t.notOk(buildArgv(base).includes('-incoming'), 'a boot has no -incoming');
+  const restore = buildArgv({ ...base, incoming: 'defer' });
+  t.equal(value(restore, '-incoming'), 'defer');
+  t.same(restore.filter((a, i) => a !== '-incoming' && restore[i - 1] !== '-incoming'), buildArgv(base),
+    'otherwise the very argv of a boot: a migration stream needs the same devices');
+  t.ok(values(buildArgv(base), '-device').includes('vmgenid,guid=auto'), 'a new generation ID per QEMU: a restored kernel reseeds its RNG');
+});
