@@ -2,6 +2,7 @@
 // source. The fields here; resolveKernelBuild turns them into a KernelBuildSpec
 // with absolute paths, checking the files exist before anything is built.
 //   source: linux-source-6.12                 Debian's package (bookworm-backports has 6.12)
+//   source: { debian: linux-source-6.12, version: 6.12.117-1~deb12u1 }   that package at exactly one version
 //   source: { git: ~/linux, ref: v6.1.100 }   a commit of a git checkout (never checked out in place)
 //   source: { dir: ../linux }                 a clean tree, used read-only (builds go to O=)
 //   fragments: [qemu-virt, thinlto, ./my.config]   kconfigs/NAME.config, or a path
@@ -9,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { def, list, obj, opt, req, tagged, union, type Out } from './fields.js';
-import { enumOf, int, str } from './leaves.js';
+import { debianVersion, enumOf, int, str } from './leaves.js';
 import type { Cx } from './problems.js';
 import { resolvePath } from './paths.js';
 import type { KernelBuildSpec, KernelSourceSpec } from './types.js';
@@ -19,6 +20,10 @@ const DEBIAN_SOURCE = /^linux-source-\d+\.\d+$/;
 const sourceField = union(
   str({ pattern: DEBIAN_SOURCE, hint: 'a Debian source package like linux-source-6.12', expects: 'a Debian source package like linux-source-6.12' }),
   tagged({
+    debian: obj({
+      debian: req(str({ pattern: DEBIAN_SOURCE, hint: 'a Debian source package like linux-source-6.12', expects: 'a Debian source package like linux-source-6.12' }), 'Debian\'s linux-source-X.Y package.'),
+      version: req(debianVersion(), 'Exactly this version of it, e.g. 6.12.117-1~deb12u1 (apt\'s name=version).'),
+    }),
     git: obj({
       git: req(str(), 'A git repository (relative to the scenario file); the ref is exported with `git archive`, the checkout is never touched.'),
       ref: req(str({ scalars: true }), 'Tag, branch or commit, e.g. v6.1.100.'),
@@ -28,7 +33,7 @@ const sourceField = union(
 );
 
 export const kernelBuildField = obj({
-  source: req(sourceField, 'linux-source-6.12 (Debian package), { git: PATH, ref: REF } or { dir: PATH }.'),
+  source: req(sourceField, 'linux-source-6.12 (Debian package), { debian: linux-source-6.12, version: V } (pinned), { git: PATH, ref: REF } or { dir: PATH }.'),
   base: def(enumOf(['tinyconfig', 'defconfig', 'debian'] as const), 'tinyconfig',
     'Starting config: tinyconfig (smallest, fastest), defconfig (x86_64_defconfig) or debian (Debian\'s own config for a linux-source package; slow to build).'),
   fragments: def(list(str({ pattern: /^[\w./~-]+$/, hint: 'a kconfigs/ name like qemu-virt, or a path to a .config fragment' }), { expects: 'a list of fragments' }), ['qemu-virt'],
@@ -46,6 +51,7 @@ export async function resolveKernelBuild(b: Out<typeof kernelBuildField>, dir: s
   let ok = true;
   let source: KernelSourceSpec;
   if (typeof b.source === 'string') source = { kind: 'debian', package: b.source };
+  else if (b.source.tag === 'debian') source = { kind: 'debian', package: b.source.value.debian, version: b.source.value.version };
   else if (b.source.tag === 'git') {
     const repo = resolvePath(b.source.value.git, dir);
     if (!existsSync(path.join(repo, '.git')) && !existsSync(path.join(repo, 'HEAD'))) {

@@ -49,6 +49,14 @@ export function str(
     });
 }
 
+/** A Debian package version: [epoch:]upstream[-revision], e.g. 6.12.117-1~deb12u1 or 1:2.3-4. */
+export const DEBIAN_VERSION = /^(\d+:)?\d[A-Za-z0-9.+~-]*$/;
+
+/** A pinned Debian package version (apt's `name=VERSION`). */
+export function debianVersion(): Field<string> {
+  return str({ pattern: DEBIAN_VERSION, hint: 'a Debian package version like 6.12.117-1~deb12u1', expects: 'a Debian package version', scalars: true });
+}
+
 export function int(opts: { min?: number; max?: number } = {}): Field<number> {
   const { min, max } = opts;
   const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` ≥ ${min}` : '';

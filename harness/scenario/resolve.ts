@@ -27,7 +27,10 @@ async function checkPath(p: string, want: 'file' | 'dir', what: string, pos: Pos
 }
 
 export async function resolveKernel(k: Out<typeof kernelSpec>, dir: string, cx: Cx, kconfigsDir: string): Promise<KernelSpec | undefined> {
-  if (k.tag === 'debian') return { kind: 'debian', abi: k.value.debian, pos: k.value.$pos };
+  if (k.tag === 'debian') {
+    const { debian: abi, version } = k.value;
+    return { kind: 'debian', abi, ...(version !== undefined ? { version } : {}), pos: k.value.$pos };
+  }
   if (k.tag === 'build') {
     const build = await resolveKernelBuild(k.value.build, dir, kconfigsDir, cx);
     return build && { kind: 'build', build, pos: k.value.$pos };

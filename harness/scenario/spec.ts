@@ -5,7 +5,7 @@
 import { def, items, list, obj, opt, req, tagged, union } from './fields.js';
 import { imageField } from './image.js';
 import { kernelBuildField } from './kernel-build.js';
-import { anyMap, bool, duration, enumOf, exitCode, int, regex, size, str, until } from './leaves.js';
+import { anyMap, bool, debianVersion, duration, enumOf, exitCode, int, regex, size, str, until } from './leaves.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 // Ids become QEMU device ids and (by default) disk serials: QEMU caps serials at 20 characters.
@@ -19,7 +19,10 @@ const diskId = () => str({ pattern: ID, maxLength: 20, hint: "a letter, then let
 const waitTimeout = () => opt(duration({ positive: true }), "Give up (a hang) after this long; default: the scenario's timeout.");
 
 export const kernelSpec = tagged({
-  debian: obj({ debian: req(str({ pattern: /^\d+\.\d+[A-Za-z0-9.+~_-]*$/, hint: 'a Debian kernel ABI like 6.1.0-56-amd64', expects: 'a Debian kernel ABI like 6.1.0-56-amd64' }), 'Debian kernel ABI (linux-image-ABI), e.g. 6.1.0-56-amd64.') }),
+  debian: obj({
+    debian: req(str({ pattern: /^\d+\.\d+[A-Za-z0-9.+~_-]*$/, hint: 'a Debian kernel ABI like 6.1.0-56-amd64', expects: 'a Debian kernel ABI like 6.1.0-56-amd64' }), 'Debian kernel ABI (linux-image-ABI), e.g. 6.1.0-56-amd64.'),
+    version: opt(debianVersion(), 'Pin the linux-image package (and its headers) to this Debian version, e.g. 6.1.158-1; default: what the archive has.'),
+  }),
   path: obj({
     path: req(str(), 'Your own bzImage; relative to the scenario file.'),
     modules: opt(str(), 'Directory holding lib/modules/<release> for it; relative to the scenario file.'),
@@ -153,6 +156,4 @@ export const scenarioSpec = obj({
   steps: def(items(stepSpec, { expects: 'a list of steps' }), []),
   expect: def(expectSpec, {}),
   repeat: def(int({ min: 1 }), 1, 'Run up to N times; stop at the first failure.'),
-  snapshot: def(bool(), true,
-    'Restore later attempts from a snapshot of the booted guest (saved once per kernel, image, machine, cmdline, disks and QEMU). false: every attempt boots (bugs in the boot itself).'),
 });

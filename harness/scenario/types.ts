@@ -8,13 +8,13 @@ export interface Position {
 }
 
 export type KernelSpec =
-  | { kind: 'debian'; abi: string; pos: Position }
+  | { kind: 'debian'; abi: string; /** Pinned linux-image package version. */ version?: string; pos: Position }
   | { kind: 'path'; bzImage: string; modules?: string; pos: Position }
   | { kind: 'build'; build: KernelBuildSpec; pos: Position };
 
 /** Where a kernel build's source comes from. */
 export type KernelSourceSpec =
-  | { kind: 'debian'; package: string }
+  | { kind: 'debian'; package: string; /** Pinned package version (apt's name=version). */ version?: string }
   | { kind: 'git'; repo: string; ref: string }
   | { kind: 'dir'; dir: string };
 
@@ -206,6 +206,4 @@ export interface Scenario {
   steps: Step[];
   expect: Expectations;
   repeat: number;
-  /** Whether attempts may start from a saved snapshot of the booted guest (run/snapshot.ts decides when they do). */
-  snapshot: boolean;
 }

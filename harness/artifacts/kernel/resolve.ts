@@ -7,6 +7,7 @@ import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { KernelSpec } from '../../scenario/types.js';
 import { aptFetch, type DebFile } from '../store/apt.js';
+import { lockedVersion } from '../store/lock.js';
 import { bzImageVersion } from './bzimage.js';
 import type { KernelArtifact } from './artifact.js';
 import { buildKernel } from './build.js';
@@ -18,28 +19,32 @@ import { asBuildError, BuildError, errorMessage, InfraError } from '../../util/e
 export async function resolveKernel(spec: KernelSpec): Promise<KernelArtifact> {
   try {
     if (spec.kind === 'build') return await buildKernel(spec.build);
-    return await (spec.kind === 'debian' ? debianKernel(spec.abi) : pathKernel(spec.bzImage, spec.modules));
+    return await (spec.kind === 'debian' ? debianKernel(spec.abi, spec.version) : pathKernel(spec.bzImage, spec.modules));
   } catch (e) {
     throw asBuildError(e);
   }
 }
 
-async function fetchImagePackage(abi: string): Promise<DebFile> {
+async function fetchImagePackage(abi: string, version?: string): Promise<DebFile> {
   // bookworm: linux-image-ABI is the signed build (vmlinuz + modules); -unsigned exists for the same ABI.
   let firstErr: unknown;
-  for (const name of [`linux-image-${abi}`, `linux-image-${abi}-unsigned`]) {
+  const names = [`linux-image-${abi}`, `linux-image-${abi}-unsigned`];
+  // Under a lock, the one it names: a hash mismatch must surface as itself, not as "no package".
+  const locked = names.find((n) => lockedVersion(n) !== undefined);
+  if (locked) return (await aptFetch([version ? `${locked}=${version}` : locked])).get(locked)!;
+  for (const name of names) {
     try {
-      return (await aptFetch([name])).get(name)!;
+      return (await aptFetch([version ? `${name}=${version}` : name])).get(name)!;
     } catch (err) {
       firstErr ??= err;
     }
   }
-  throw new InfraError(`no Debian kernel package for ABI ${abi}`, { cause: firstErr });
+  throw new InfraError(`no Debian kernel package for ABI ${abi}${version ? ` at version ${version}` : ''}`, { cause: firstErr });
 }
 
-async function debianKernel(abi: string): Promise<KernelArtifact> {
+async function debianKernel(abi: string, version?: string): Promise<KernelArtifact> {
   if (!/^[\w.+-]+$/.test(abi)) throw new Error(`bad Debian kernel ABI ${JSON.stringify(abi)}`);
-  const deb = await fetchImagePackage(abi);
+  const deb = await fetchImagePackage(abi, version);
   const hash = hashOf(['kernel-debian', abi, basename(deb.path), deb.sha256]);
   const dir = await cached('kernel', hash, (tmp) => withTask(`unpack kernel ${abi} (${deb.version})`, { important: true }, async (t) => {
     await execa('dpkg-deb', ['-x', deb.path, tmp]);

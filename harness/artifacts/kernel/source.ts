@@ -24,14 +24,14 @@ export interface KernelSource {
 
 /** Locate or materialise the source tree a build asks for. */
 export async function resolveSource(spec: KernelSourceSpec): Promise<KernelSource> {
-  if (spec.kind === 'debian') return debianSource(spec.package);
+  if (spec.kind === 'debian') return debianSource(spec.package, spec.version);
   if (spec.kind === 'git') return gitSource(spec.repo, spec.ref);
   return dirSource(spec.dir);
 }
 
-async function debianSource(pkg: string): Promise<KernelSource> {
+async function debianSource(pkg: string, version?: string): Promise<KernelSource> {
   if (!/^linux-source-\d+\.\d+$/.test(pkg)) throw new Error(`kernel source package must look like linux-source-6.12, got ${pkg}`);
-  const deb = (await aptFetch([pkg])).get(pkg)!;
+  const deb = (await aptFetch([version ? `${pkg}=${version}` : pkg])).get(pkg)!;
   const hash = hashOf(['kernel-src', 'debian', pkg, deb.sha256]);
   const entry = await cached('kernel-src', hash, async (tmp) => {
     const t = task(`unpack ${pkg} ${deb.version}`, { important: true });

@@ -10,6 +10,7 @@ import { basename, join, relative } from 'node:path';
 import { execa } from '../../util/children.js';
 import { moduleBuildNeeds, requireHost } from '../../util/requirements.js';
 import { apt, aptFetch, debDependencies, ensureLists } from '../store/apt.js';
+import { lockedVersion, packageScope } from '../store/lock.js';
 import { cached, hashOf } from '../store/cache.js';
 import { debianHeaders, type KernelHeaders } from '../kernel/headers.js';
 import type { KernelArtifact } from '../kernel/artifact.js';
@@ -50,23 +51,51 @@ async function newestDebianZfs(): Promise<string> {
   return v;
 }
 
-async function debianZfsVersion(upstream: string): Promise<string> {
-  if (!/^\d+\.\d+\.\d+$/.test(upstream)) throw new Error(`zfs version must look like 2.3.2, got ${JSON.stringify(upstream)}`);
-  await ensureLists();
-  const madison = await apt('apt-cache', ['madison', 'zfs-dkms']);
-  const v = pickDebianVersion(madison, upstream);
+/** `2.3.2-2~bpo12+1` → `2.3.2` (the zfs-dkms tree is usr/src/zfs-UPSTREAM). */
+export function upstreamOf(debVersion: string): string {
+  return debVersion.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
+}
+
+/**
+ * The zfs-dkms version a `zfs:` parameter means: a full Debian version
+ * (2.3.2-2~bpo12+1) is a pin, taken as is; an upstream version (2.3.2) is the
+ * locked version when a lock names one of that upstream, else the newest
+ * Debian revision apt offers (madison is asked only then).
+ */
+export async function chooseZfsVersion(spec: string, locked: string | undefined, madison: () => Promise<string>): Promise<string | undefined> {
+  if (spec.includes('-')) return spec;
+  if (locked && upstreamOf(locked) === spec) return locked;
+  return pickDebianVersion(await madison(), spec);
+}
+
+async function debianZfsVersion(spec: string): Promise<string> {
+  if (!/^\d+\.\d+\.\d+(-[A-Za-z0-9.+~-]+)?$/.test(spec)) {
+    throw new Error(`zfs version must look like 2.3.2 (newest Debian revision) or 2.3.2-2~bpo12+1 (exactly that zfs-dkms), got ${JSON.stringify(spec)}`);
+  }
+  let madison = '';
+  // A git tree's build locks only the userland: its version is the pin then.
+  const v = await chooseZfsVersion(spec, lockedVersion('zfs-dkms') ?? lockedVersion('zfsutils-linux'), async () => {
+    await ensureLists();
+    return (madison = await apt('apt-cache', ['madison', 'zfs-dkms']));
+  });
   if (!v) {
     const have = madison.split('\n').map((l) => l.split('|')[1]?.trim()).filter(Boolean).join(', ');
-    throw new Error(`no zfs-dkms ${upstream} in bookworm, bookworm-backports (available: ${have || 'none'})`);
+    throw new Error(`no zfs-dkms ${spec} in bookworm, bookworm-backports (available: ${have || 'none'})`);
   }
   return v;
 }
 
-/** zfsutils-linux of this Debian version and its libraries from the same source (libzfs6linux, … — names differ by version). */
+/** Same-source libraries of zfsutils-linux (libzfs6linux, … — names differ by version). */
+const USERLAND_LIB = /^lib(zfs|zpool|nvpair|uutil)[\w-]*linux$/;
+
+/** zfsutils-linux of this Debian version and its libraries from the same source. */
 async function userland(debVersion: string): Promise<string[]> {
-  const deps = await debDependencies(`zfsutils-linux=${debVersion}`);
-  const same = deps.filter((d) => /^lib(zfs|zpool|nvpair|uutil)[\w-]*linux$/.test(d));
-  return [`zfsutils-linux=${debVersion}`, ...same.map((d) => `${d}=${debVersion}`)];
+  // Under a lock the names come from it: apt-cache cannot describe a version that has left the archive.
+  const lock = packageScope()?.lock;
+  const names = lock?.packages.get('zfsutils-linux')?.version === debVersion
+    ? [...lock.packages].filter(([n, p]) => USERLAND_LIB.test(n) && p.version === debVersion).map(([n]) => n)
+    : (await debDependencies(`zfsutils-linux=${debVersion}`)).filter((d) => USERLAND_LIB.test(d));
+  return [`zfsutils-linux=${debVersion}`, ...names.map((d) => `${d}=${debVersion}`)];
 }
 
 async function compilerVersion(h: KernelHeaders): Promise<string> {
@@ -95,7 +124,7 @@ export async function buildZfs(upstream: string, kernel: KernelArtifact): Promis
     ? (src: string) => cloneZfs(git, src)
     : async (src: string) => {
       await execa('dpkg-deb', ['-x', dkms!.path, src]);
-      return join(src, 'usr', 'src', `zfs-${upstream}`);
+      return join(src, 'usr', 'src', `zfs-${upstreamOf(debVersion)}`);
     };
   const label = git ? `${git.ref} (${git.commit.slice(0, 12)})` : debVersion;
   const dir = await cached('zfs-module', key, async (tmp) => {

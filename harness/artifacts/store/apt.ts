@@ -5,11 +5,12 @@
 import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile, mkdtemp } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { cacheRoot } from './root.js';
 import { fileHash, hashOf, withLock } from './cache.js';
 import { note, task } from '../../util/progress.js';
 import { errorMessage, firstLine, InfraError } from '../../util/errors.js';
+import { packageScope, type Lock } from './lock.js';
 
 const SUITE = 'bookworm';
 const LISTS_MAX_AGE_MS = 24 * 3600 * 1000;
@@ -199,7 +200,7 @@ async function resolveUris(pkgs: string[]): Promise<UriLine[]> {
     return parsePrintUris(await apt('apt-get', ['download', '--print-uris', '-q', ...pkgs]));
   } catch (err) {
     // A package or version newer than our lists: refresh once and retry.
-    if (!/Unable to locate|Version .* was not found|Can't select/i.test(errorMessage(err))) throw err;
+    if (!NOT_IN_ARCHIVE.test(errorMessage(err))) throw err;
     await ensureLists(true);
     return parsePrintUris(await apt('apt-get', ['download', '--print-uris', '-q', ...pkgs]));
   }
@@ -227,8 +228,66 @@ export async function aptDownload(pkgs: string[]): Promise<Map<string, string>> 
   return new Map([...(await aptFetch(pkgs))].map(([k, v]) => [k, v.path]));
 }
 
-/** Like aptDownload, with version and archive hash of each .deb. */
+/**
+ * Like aptDownload, with version and archive hash of each .deb. Inside a
+ * package scope with a lock (store/lock.ts) every package must be in the lock
+ * and is served at its locked version, its sha256 checked — from the cache
+ * first, so a version that has left the archive still works if it was ever
+ * fetched here. Every .deb handed out is recorded in the scope.
+ */
 export async function aptFetch(pkgs: string[]): Promise<Map<string, DebFile>> {
+  const result = new Map<string, DebFile>();
+  const s = packageScope();
+  const free: string[] = [];
+  for (const req of pkgs) {
+    if (!s?.lock) free.push(req);
+    else result.set(requestName(req), await fetchLocked(req, s.lock));
+  }
+  for (const [n, d] of await fetchFromArchive(free)) result.set(n, d);
+  for (const [n, d] of result) s?.used.set(n, { version: d.version, sha256: d.sha256, size: d.size, file: basename(d.path) });
+  return result;
+}
+
+const NOT_IN_ARCHIVE = /Unable to locate|Version .* was not found|Can't select/i;
+
+/** One package as the lock says: the cached .deb if its hash matches, else exactly that version from the archive. */
+async function fetchLocked(req: string, lock: Lock): Promise<DebFile> {
+  const name = requestName(req);
+  const l = lock.packages.get(name);
+  const relock = `run \`krepro lock ${lock.scenario || '<scenario>'}\` to refresh it`;
+  if (!l) throw new InfraError(`${name} is not in ${lock.path} (the scenario or its image changed since it was locked); ${relock}`);
+  const asked = /=(.+)$/.exec(req)?.[1];
+  if (asked !== undefined && asked !== l.version) {
+    throw new InfraError(`${lock.path} locks ${name} at ${l.version}, but the scenario asks for ${asked}; ${relock}`);
+  }
+  const path = join(archivesDir(), l.file);
+  const st = await stat(path).catch(() => null);
+  if (st?.size === l.size) {
+    const got = await hashOnce(path, st.mtimeMs);
+    if (got !== l.sha256) throw new InfraError(`${name} ${l.version}: sha256 mismatch: ${path} has ${got}, ${lock.path} says ${l.sha256}`);
+    return { path, version: l.version, sha256: l.sha256, size: l.size };
+  }
+  let d: DebFile;
+  try {
+    d = (await fetchFromArchive([`${name}=${l.version}`])).get(name)!;
+  } catch (err) {
+    if (!NOT_IN_ARCHIVE.test(errorMessage(err))) throw err;
+    throw new InfraError(`${name} ${l.version} (locked in ${lock.path}) is no longer in the archive, and krepro's cache has no copy (${path}); put that .deb there, or ${relock}`, { cause: err });
+  }
+  if (d.sha256 !== l.sha256) throw new InfraError(`${name} ${l.version}: sha256 mismatch: the archive has ${d.sha256}, ${lock.path} says ${l.sha256}`);
+  return d;
+}
+
+// A cached .deb is hashed once per process (a kernel source package is ~140 MB).
+const hashes = new Map<string, Promise<string>>();
+function hashOnce(path: string, mtimeMs: number): Promise<string> {
+  const key = `${path}\0${mtimeMs}`;
+  let h = hashes.get(key);
+  if (!h) hashes.set(key, (h = fileHash(path)));
+  return h;
+}
+
+async function fetchFromArchive(pkgs: string[]): Promise<Map<string, DebFile>> {
   const result = new Map<string, DebFile>();
   if (pkgs.length === 0) return result;
   await ensureLists();

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { headerPackages, kernelCompiler, relocateHeaderText } from '../../../../harness/artifacts/kernel/headers.js';
-import { pickDebianVersion } from '../../../../harness/artifacts/out-of-tree/zfs.js';
+import { chooseZfsVersion, pickDebianVersion, upstreamOf } from '../../../../harness/artifacts/out-of-tree/zfs.js';
 import { mergeModules, moduleClosure } from '../../../../harness/artifacts/image/module-closure.js';
 
 t.test("a Debian kernel ABI's build tree packages", async (t) => {
@@ -50,4 +50,17 @@ t.test('out-of-tree modules join the kernel index and load after their dependenc
   t.same(loads.map((m) => m.name), ['spl', 'zlib_deflate', 'zfs']);
   t.equal(merged.files?.get('extra/zfs.ko'), '/b/zfs.ko');
   t.throws(() => mergeModules(index, [{ path: 'extra/x.ko', file: '/x', depends: ['nosuch'] }]), /depends on nosuch/);
+});
+
+t.test('a zfs: parameter → the zfs-dkms version: a full Debian version is a pin, an upstream one follows the lock, else the newest', async (t) => {
+  const madison = async () => '  zfs-dkms | 2.3.2-2~bpo12+2 | http://deb.debian.org/debian bookworm-backports/contrib amd64 Packages\n';
+  const asked: string[] = [];
+  const counted = async () => { asked.push('madison'); return madison(); };
+  t.equal(await chooseZfsVersion('2.3.2-2~bpo12+1', undefined, counted), '2.3.2-2~bpo12+1', 'a pin is taken as is, even if apt no longer lists it');
+  t.equal(await chooseZfsVersion('2.3.2', '2.3.2-2~bpo12+1', counted), '2.3.2-2~bpo12+1', 'the locked revision of that upstream');
+  t.same(asked, [], 'apt is not asked for a pin or a locked version');
+  t.equal(await chooseZfsVersion('2.3.2', '2.1.11-1+deb12u1', counted), '2.3.2-2~bpo12+2', 'a lock of another upstream does not apply');
+  t.equal(await chooseZfsVersion('2.3.2', undefined, counted), '2.3.2-2~bpo12+2');
+  t.equal(upstreamOf('2.3.2-2~bpo12+1'), '2.3.2');
+  t.equal(upstreamOf('1:2.1.11-1+deb12u1'), '2.1.11');
 });
