@@ -12,15 +12,23 @@ import { loadScenario, scenarioJsonSchema, ScenarioError } from './scenario/load
 import type { Scenario } from './scenario/types.js';
 import { interruptExitCode, watchInterrupts } from './util/interrupt.js';
 import { resolveAccel } from './vm/accel.js';
+import { matrixCommand, mergeCommand } from './matrix/command.js';
+import { matrixJsonSchema } from './matrix/spec.js';
 import { errorMessage, InputError } from './util/errors.js';
-import { readLockFor } from './artifacts/store/lock.js';
-import { lockScenario } from './run/lock.js';
+import { bisectCommand } from './bisect/command.js';
+import { bisectExitCode } from './bisect/oracle.js';
 
 const USAGE = `usage:
-  krepro run SCENARIO.yaml… [--results DIR]   run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
-  krepro lock SCENARIO.yaml…                  resolve every Debian package a scenario uses; write NAME.lock.json beside it (runs obey it)
+  krepro run SCENARIO.yaml… [--results DIR] [--bisect-exit]
+                                              run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
+                                              (--bisect-exit: 0 passed, 1 failed, 125 error, 128 bad input — for git bisect run)
+  krepro bisect SCENARIO.yaml --good G --bad B [--runs N] [--builder kmod|zfs] [--repo DIR] [--path P]… [--results DIR]
+  krepro bisect --resume DIR                  first bad commit of the module/ZFS source the image builds; exit 0 found, 1 none
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
-  krepro schema [--out FILE]                  print the scenario JSON Schema
+  krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--results DIR]
+                                              run scenario × kernel × zfs × cmdline cells; exit 1 only for new failures, 3 errors
+  krepro merge-reports DIR… --out DIR         join shard reports into one (as one unsharded run would write it)
+  krepro schema [--out FILE] [--matrix]       print the scenario (or matrix file) JSON Schema
   krepro doctor [--install]                   check host requirements (all groups) and KVM; --install installs what is missing (root)
   krepro kernel build SCENARIO.yaml | --source linux-source-6.12|GIT --ref REF|DIR
          [--base tinyconfig|defconfig|debian] [--fragment NAME|PATH]… [--llvm 16] [--json] [--check]
@@ -29,48 +37,45 @@ const USAGE = `usage:
 `;
 
 async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { results: { type: 'string', default: 'results' } } });
-  if (positionals.length === 0) throw new UsageError('run: name at least one scenario file');
-  const scenarios = await loadAll(positionals);
-  if (!scenarios) return 2;
-  const missing = await missingTools();
-  if (missing.length) {
-    process.stderr.write(`krepro: ${missingToolsMessage(missing)}\n`);
-    return 3;
+  // git bisect run counts 1–127 but 125 as bad: anything that is no verdict (bad input, a harness crash) must abort it (≥ 128).
+  if (!argv.includes('--bisect-exit')) return runScenarios(argv);
+  try {
+    const code = await runScenarios(argv);
+    return code === 2 ? 128 : code;
+  } catch (e) {
+    process.stderr.write(`krepro: ${errorMessage(e)}\n`);
+    return 128;
   }
-  const suite = await runSuite(scenarios, { resultsDir: values.results! });
-  return suite.exitCode;
 }
 
-/** Every scenario and its lock, validated before anything is fetched or booted; undefined when any is bad (printed). */
-async function loadAll(files: string[]): Promise<Scenario[] | undefined> {
+async function runScenarios(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { results: { type: 'string', default: 'results' }, 'bisect-exit': { type: 'boolean', default: false } },
+  });
+  if (positionals.length === 0) throw new UsageError('run: name at least one scenario file');
+  // Every scenario is validated before anything is fetched or booted.
   const scenarios: Scenario[] = [];
   const problems: string[] = [];
-  for (const f of files) {
+  for (const f of positionals) {
     try {
-      const sc = await loadScenario(f);
-      await readLockFor(sc.file);
-      scenarios.push(sc);
+      scenarios.push(await loadScenario(f));
     } catch (e) {
-      if (!(e instanceof ScenarioError) && !(e instanceof InputError)) throw e;
+      if (!(e instanceof ScenarioError)) throw e;
       problems.push(e.message);
     }
   }
-  if (!problems.length) return scenarios;
-  process.stderr.write(`${problems.join('\n')}\n`);
-  return undefined;
-}
-
-async function lock(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
-  if (positionals.length === 0) throw new UsageError('lock: name at least one scenario file');
-  const scenarios = await loadAll(positionals);
-  if (!scenarios) return 2;
-  for (const sc of scenarios) {
-    const r = await lockScenario(sc);
-    process.stdout.write(`${r.changed ? 'wrote' : 'unchanged'} ${r.path} (${r.packages.size} packages)\n`);
+  if (problems.length) {
+    process.stderr.write(`${problems.join('\n')}\n`);
+    return 2;
   }
-  return 0;
+  const missing = await missingTools();
+  if (missing.length) {
+    process.stderr.write(`krepro: ${missingToolsMessage(missing)}\n`);
+    return values['bisect-exit'] ? 128 : 3;
+  }
+  const suite = await runSuite(scenarios, { resultsDir: values.results! });
+  return values['bisect-exit'] ? bisectExitCode(suite.summaries.map((s) => s.verdict)) : suite.exitCode;
 }
 
 async function doctor(argv: string[]): Promise<number> {
@@ -94,8 +99,8 @@ async function doctor(argv: string[]): Promise<number> {
 }
 
 async function schema(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } } });
-  const text = `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, matrix: { type: 'boolean', default: false } } });
+  const text = `${JSON.stringify(values.matrix ? matrixJsonSchema() : scenarioJsonSchema(), null, 2)}\n`;
   if (values.out) await writeFile(values.out, text);
   else process.stdout.write(text);
   return 0;
@@ -123,9 +128,68 @@ async function kernel(argv: string[]): Promise<number> {
   return kernelBuildCommand({ scenario: positionals[0], source: values.source, ref: values.ref, base: values.base, fragments: values.fragment!, llvm: values.llvm, json: values.json!, check: values.check! }, process.stdout);
 }
 
+async function matrix(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, options: {
+      jobs: { type: 'string' }, shard: { type: 'string' }, baseline: { type: 'string' }, results: { type: 'string', default: 'results' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('matrix: name one matrix file');
+  const missing = await missingTools();
+  if (missing.length) {
+    process.stderr.write(`krepro: ${missingToolsMessage(missing)}\n`);
+    return 3;
+  }
+  try {
+    return await matrixCommand({ file: positionals[0]!, resultsDir: values.results!, shard: values.shard, jobs: values.jobs, baseline: values.baseline }, process.stdout);
+  } catch (e) {
+    if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+}
+
+async function mergeReportsCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (positionals.length === 0 || !values.out) throw new UsageError('merge-reports: name the shard report directories and --out DIR');
+  try {
+    return await mergeCommand(positionals, values.out, process.stdout);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+}
+
+async function bisect(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, options: {
+      good: { type: 'string' }, bad: { type: 'string' }, runs: { type: 'string' }, builder: { type: 'string' },
+      repo: { type: 'string' }, path: { type: 'string', multiple: true, default: [] }, results: { type: 'string', default: 'results' },
+      resume: { type: 'string' },
+    },
+  });
+  try {
+    if (values.resume !== undefined) {
+      if (positionals.length) throw new UsageError('bisect --resume DIR takes no scenario');
+      return await bisectCommand({ resume: values.resume }, process.stdout);
+    }
+    if (positionals.length !== 1 || !values.good || !values.bad) throw new UsageError('bisect: give one scenario, --good and --bad');
+    const runs = values.runs === undefined ? undefined : Number(values.runs);
+    return await bisectCommand({
+      scenario: positionals[0]!, good: values.good, bad: values.bad, runs, builder: values.builder, repo: values.repo,
+      paths: values.path!, resultsDir: values.results!,
+    }, process.stdout);
+  } catch (e) {
+    if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+}
+
 class UsageError extends Error {}
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, lock, triage, schema, doctor, kernel };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, triage, schema, doctor, kernel, matrix, 'merge-reports': mergeReportsCmd, bisect };
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);

@@ -1,0 +1,170 @@
+// A bisection from start to answer: verify both ends, then let git bisect pick
+// every point while the point oracle (point.ts) says good / bad / skip. The
+// state is saved after every point; a resume replays the recorded verdicts
+// into git and carries on, so no point is ever run twice for the same answer.
+import { basename, join, relative, resolve } from 'node:path';
+import { loadRecipe } from '../artifacts/image/recipe.js';
+import { parseZfsGit } from '../artifacts/out-of-tree/zfs-git.js';
+import { newRunId } from '../results/summary.js';
+import { writeAtomic } from '../results/atomic.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { InputError } from '../util/errors.js';
+import { note } from '../util/progress.js';
+import { bisectLog, checkout, commitInfo, privateClone, resolveCommit, startBisect, markPoint, toplevel, type BisectStep } from './git.js';
+import { confidence } from './oracle.js';
+import { PointInterrupted, runPoint } from './point.js';
+import { bisectMarkdown, culpritExcerpt } from './report.js';
+import { loadState, saveState } from './state.js';
+import type { BisectState, BisectTarget, PointRecord } from './types.js';
+
+export interface BisectOptions {
+  scenario: string;
+  good: string;
+  bad: string;
+  /** Attempts per point; default the scenario's `repeat`. */
+  runs?: number;
+  /** The recipe builder whose source is bisected (kmod, zfs); default the one that names a git source. */
+  builder?: string;
+  /** The repository (default: the one holding the builder's source). */
+  repo?: string;
+  paths: string[];
+  resultsDir: string;
+}
+
+/** How a bisection ended: found (0), no culprit (1), interrupted (130). */
+export interface BisectOutcome {
+  dir: string;
+  state: BisectState;
+  interrupted: boolean;
+}
+
+/** Which builder takes the commit and where its repository is, from the scenario's recipe. */
+async function findTarget(sc: Scenario, o: BisectOptions, cloneOf: (repo: string) => string): Promise<BisectTarget> {
+  const recipe = await loadRecipe(sc.image.recipe, sc.image.params);
+  const builder = o.builder ?? (recipe.build.zfs?.startsWith('git:') ? 'zfs' : recipe.build.kmod !== undefined ? 'kmod' : undefined);
+  if (!builder || recipe.build[builder] === undefined) {
+    throw new InputError(`${sc.file}: image ${recipe.name} has ${builder ? `no '${builder}' builder` : 'no builder with a git source (kmod: DIR, zfs: git:REPO@REF)'} to bisect`);
+  }
+  const value = recipe.build[builder]!;
+  if (builder === 'zfs') {
+    const g = parseZfsGit(value);
+    const repo = o.repo ? resolve(o.repo) : g?.repo;
+    if (!repo) throw new InputError(`${sc.file}: zfs is '${value}', not git:REPO@REF; give --repo`);
+    return { repo, clone: cloneOf(repo), builder, subdir: '', paths: o.paths };
+  }
+  const top = o.repo ? resolve(o.repo) : await toplevel(value);
+  if (!top) throw new InputError(`${value} (the ${builder} source) is not in a git work tree; give --repo`);
+  const inside = !relative(top, value).startsWith('..');
+  return { repo: top, clone: cloneOf(top), builder, subdir: inside && !o.repo ? relative(top, value) : '', paths: o.paths };
+}
+
+/** Start a new bisection in a fresh directory under the results dir. */
+export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
+  const sc = await loadScenario(o.scenario);
+  const dir = resolve(o.resultsDir, `bisect-${newRunId()}`);
+  // The clone is named like the source dir it stands for: kmod names the module's files (WARNING at NAME/x.c) after it.
+  const target = await findTarget(sc, o, (repo) => join(dir, 'src', basename(repo)));
+  const [good, bad] = [await resolveCommit(target.repo, o.good), await resolveCommit(target.repo, o.bad)];
+  const runs = o.runs ?? sc.repeat;
+  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
+  await privateClone(target.repo, target.clone);
+  const state: BisectState = {
+    version: 1, scenario: sc.file, recipe: sc.image.recipe, target, good, bad, runs,
+    startedAt: new Date().toISOString(), status: 'verifying', points: [],
+  };
+  await saveState(dir, state);
+  note(`bisect: ${dir}`);
+  return drive(dir, state, sc);
+}
+
+/** Continue a bisection from its bisect.json (after Ctrl-C or a host crash). */
+export async function resumeBisection(dirArg: string): Promise<BisectOutcome> {
+  const dir = resolve(dirArg);
+  const state = await loadState(dir);
+  const sc = await loadScenario(state.scenario);
+  await privateClone(state.target.repo, state.target.clone);
+  note(`bisect: resuming ${dir} (${state.points.length} point(s) recorded, ${state.status})`);
+  return drive(dir, state, sc);
+}
+
+/** The builder's value for a commit, with the clone checked out there when the builder reads a directory. */
+async function sourceFor(t: BisectTarget, commit: string, checkedOut: boolean): Promise<string> {
+  if (t.builder === 'zfs') return `git:${t.repo}@${commit}`;
+  if (!checkedOut) await checkout(t.clone, commit);
+  return join(t.clone, t.subdir);
+}
+
+function fmtMs(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+async function drive(dir: string, state: BisectState, sc: Scenario): Promise<BisectOutcome> {
+  const t = state.target;
+  const save = async (): Promise<void> => {
+    await saveState(dir, state);
+    await writeAtomic(join(dir, 'bisect.md'), bisectMarkdown(state, await bisectLog(t.clone), await culpritExcerpt(dir, state)));
+  };
+  const visit = async (commit: string, role: PointRecord['role'], checkedOut: boolean): Promise<PointRecord> => {
+    const info = await commitInfo(t.clone, commit);
+    const value = await sourceFor(t, commit, checkedOut);
+    const r = await runPoint({ scenario: sc, dir, commit, subject: info.subject, role, builder: t.builder, value, runs: state.runs, reference: state.reference }, note);
+    state.reference ??= r.reference;
+    state.points.push(r.point);
+    note(`bisect: ${commit.slice(0, 12)} ${info.subject} → ${r.point.verdict.toUpperCase()} (${r.point.why}; ${fmtMs(r.point.durationMs)})`);
+    await save();
+    return r.point;
+  };
+  try {
+    if (state.status === 'verifying') {
+      // Both ends first: never a culprit from ends that do not behave as claimed.
+      const badEnd = state.points.find((p) => p.role === 'bad-end') ?? await visit(state.bad, 'bad-end', false);
+      if (badEnd.verdict !== 'bad') return await stop(`the bad end ${state.bad.slice(0, 12)} did not fail: ${badEnd.why}`);
+      const goodEnd = state.points.find((p) => p.role === 'good-end') ?? await visit(state.good, 'good-end', false);
+      if (goodEnd.verdict !== 'good') {
+        return await stop(goodEnd.verdict === 'bad' ? `the good end ${state.good.slice(0, 12)} fails too (${goodEnd.why})`
+          : `the good end ${state.good.slice(0, 12)} did not pass ${state.runs} time(s): ${goodEnd.why}`);
+      }
+      state.status = 'bisecting';
+      await save();
+    }
+    if (state.status === 'bisecting') {
+      const known = state.points.filter((p) => p.role === 'step');
+      let step: BisectStep = await startBisect(t.clone, state.bad, state.good, t.paths, known);
+      while (step.kind === 'next') {
+        const inner = state.points.filter((p) => p.role === 'step');
+        const avg = inner.length ? inner.reduce((s, p) => s + p.durationMs, 0) / inner.length : state.points.reduce((s, p) => s + p.durationMs, 0) / Math.max(1, state.points.length);
+        const left = step.steps + 1;
+        note(`bisect step ${inner.length + 1}: ${step.commit.slice(0, 12)} — ${step.left} revision(s) left after this, ≈ ${left} point(s) to go (log2), ETA ${fmtMs(avg * left)}`);
+        const p = await visit(step.commit, 'step', true);
+        step = await markPoint(t.clone, step.commit, p.verdict);
+      }
+      if (step.kind === 'found') {
+        const info = await commitInfo(t.clone, step.commit);
+        state.culprit = { commit: info.commit, subject: info.subject, author: info.author, date: info.date };
+        const parent = info.parent;
+        state.confidence = confidence(state.points, info.commit, () => parent);
+      } else {
+        state.candidates = step.candidates;
+        state.stopped = `only skipped commits are left between the last good and the first bad one (${step.candidates.length})`;
+        state.confidence = confidence(state.points, undefined, () => undefined);
+      }
+      state.status = 'done';
+      await save();
+    }
+    return { dir, state, interrupted: false };
+  } catch (e) {
+    if (!(e instanceof PointInterrupted)) throw e;
+    await save();
+    note(`bisect: interrupted; continue with  krepro bisect --resume ${dir}`);
+    return { dir, state, interrupted: true };
+  }
+
+  async function stop(why: string): Promise<BisectOutcome> {
+    state.status = 'stopped';
+    state.stopped = why;
+    await save();
+    return { dir, state, interrupted: false };
+  }
+}

@@ -1,0 +1,105 @@
+// git's own bisection machinery, driven in a private clone inside the
+// bisection's directory (objects shared with the user's repository, whose
+// refs, index and work tree are never touched). krepro never picks a commit
+// itself: it reports good/bad/skip and reads git's answer.
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from '../util/children.js';
+import { commandError, InputError } from '../util/errors.js';
+
+async function git(dir: string, ...args: string[]): Promise<string> {
+  const r = await execa('git', ['-C', dir, ...args], { env: { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' } });
+  return String(r.stdout).trim();
+}
+
+/** The full hash of a commit-ish in `repo`; an input error when it names nothing. */
+export async function resolveCommit(repo: string, ref: string): Promise<string> {
+  try {
+    return await git(repo, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+  } catch (e) {
+    throw new InputError(`${repo}: '${ref}' is not a commit: ${commandError(e) || 'unknown revision'}`, { cause: e });
+  }
+}
+
+/** The repository's top-level directory containing `dir` (undefined when `dir` is not in a work tree). */
+export async function toplevel(dir: string): Promise<string | undefined> {
+  return git(dir, 'rev-parse', '--show-toplevel').catch(() => undefined);
+}
+
+/** A clone sharing the repository's objects, made once; later calls (a resume) reuse it. */
+export async function privateClone(repo: string, dest: string): Promise<void> {
+  if (await access(join(dest, '.git')).then(() => true, () => false)) {
+    // New commits in the user's repository (a resume after they fetched) must be visible.
+    await git(dest, 'fetch', '--quiet', repo, '+refs/heads/*:refs/remotes/origin/*').catch(() => undefined);
+    return;
+  }
+  await execa('git', ['clone', '--quiet', '--shared', '--no-checkout', repo, dest]);
+}
+
+export async function checkout(clone: string, commit: string): Promise<void> {
+  await git(clone, 'checkout', '--quiet', '--force', '--detach', commit);
+}
+
+export interface CommitInfo {
+  commit: string;
+  subject: string;
+  author: string;
+  date: string;
+  parent?: string;
+}
+
+export async function commitInfo(clone: string, commit: string): Promise<CommitInfo> {
+  const [c, subject, author, date, parents] = (await git(clone, 'show', '-s', '--format=%H%n%s%n%an <%ae>%n%aI%n%P', commit)).split('\n');
+  return { commit: c!, subject: subject!, author: author!, date: date!, parent: parents?.split(' ')[0] || undefined };
+}
+
+/** What git bisect said after a start or a good/bad/skip. */
+export type BisectStep =
+  | { kind: 'next'; commit: string; left: number; steps: number }
+  | { kind: 'found'; commit: string }
+  | { kind: 'only-skipped'; candidates: string[] };
+
+/** Parse git bisect's answer (pure; tested on git's own wording). */
+export function parseBisectOutput(out: string, head: string): BisectStep {
+  const found = /^([0-9a-f]{40}) is the first bad commit/m.exec(out);
+  if (found) return { kind: 'found', commit: found[1]! };
+  if (/only 'skip'ped commits left to test/.test(out)) {
+    return { kind: 'only-skipped', candidates: [...out.matchAll(/^([0-9a-f]{40})$/gm)].map((m) => m[1]!) };
+  }
+  const left = /Bisecting: (\d+) revisions? left to test after this \(roughly (\d+) steps?\)/.exec(out);
+  return { kind: 'next', commit: head, left: left ? Number(left[1]) : 0, steps: left ? Number(left[2]) : 0 };
+}
+
+async function answer(clone: string, out: string): Promise<BisectStep> {
+  const head = await git(clone, 'rev-parse', 'HEAD');
+  return parseBisectOutput(out, head);
+}
+
+async function bisectCmd(clone: string, args: string[]): Promise<string> {
+  // git bisect exits non-zero when only skipped commits are left: its text is still the answer.
+  const r = await execa('git', ['-C', clone, 'bisect', ...args], { env: { LC_ALL: 'C' }, reject: false });
+  const out = `${String(r.stdout)}\n${String(r.stderr)}`;
+  if (r.exitCode !== 0 && !/only 'skip'ped commits/.test(out)) throw new Error(`git bisect ${args.join(' ')}: ${out.trim()}`);
+  return out;
+}
+
+/** (Re)start git bisect between verified ends, replaying the verdicts already known, and return its next step. */
+export async function startBisect(clone: string, bad: string, good: string, paths: string[], known: Array<{ commit: string; verdict: 'good' | 'bad' | 'skip' }>): Promise<BisectStep> {
+  await bisectCmd(clone, ['reset', '--quiet']).catch(() => undefined);
+  let out = await bisectCmd(clone, ['start', bad, good, '--', ...paths]);
+  for (const k of known) {
+    if (k.commit === bad || k.commit === good) continue;
+    out = await bisectCmd(clone, [k.verdict, k.commit]);
+  }
+  return answer(clone, out);
+}
+
+/** Tell git a point's verdict; returns its next step. */
+export async function markPoint(clone: string, commit: string, verdict: 'good' | 'bad' | 'skip'): Promise<BisectStep> {
+  return answer(clone, await bisectCmd(clone, [verdict, commit]));
+}
+
+/** `git bisect log` of the clone: the human log bisect.md starts from. */
+export async function bisectLog(clone: string): Promise<string> {
+  return git(clone, 'bisect', 'log').catch(() => '');
+}

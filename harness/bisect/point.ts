@@ -1,0 +1,169 @@
+// The point oracle: one commit, built and run `runs` times through the normal
+// runner (run/attempt.ts), its attempts added up into good / bad / skip. The
+// build comes first (a build failure is a skip without a boot), and every
+// attempt checks from inside the guest that the module it loaded is the one
+// just built (srcversion): a stale module is an error, never a verdict.
+import { readFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { runBuilders } from '../artifacts/image/builders.js';
+import { loadRecipe } from '../artifacts/image/recipe.js';
+import { resolveKernel } from '../artifacts/kernel/resolve.js';
+import { writeAtomic } from '../results/atomic.js';
+import type { ScenarioResult } from '../results/types.js';
+import { runAttempt } from '../run/attempt.js';
+import type { RunStep, Scenario } from '../scenario/types.js';
+import { execa } from '../util/children.js';
+import { asBuildError, firstLine } from '../util/errors.js';
+import { interrupted } from '../util/interrupt.js';
+import { classifyAttempt, failingCrashes, failureOf, pointSettled, pointVerdict } from './oracle.js';
+import type { AttemptClass, AttemptRecord, BuildIdentity, PointRecord, Reference } from './types.js';
+
+/** Thrown when Ctrl-C ends a point: it is not recorded, a resume runs it again. */
+export class PointInterrupted extends Error {}
+
+export interface PointInput {
+  scenario: Scenario;
+  /** The bisection's directory: point dirs and the generated recipe live here. */
+  dir: string;
+  commit: string;
+  subject: string;
+  role: PointRecord['role'];
+  /** The recipe builder that takes this point's source, and the value it gets (a dir, git:REPO@COMMIT). */
+  builder: string;
+  value: string;
+  runs: number;
+  reference?: Reference;
+}
+
+export interface PointOutput {
+  point: PointRecord;
+  /** Set at the bad end: its first failure, what later points must reproduce. */
+  reference?: Reference;
+}
+
+/** The scenario's recipe with one builder's source replaced, as a recipe file that extends it. */
+export async function pointRecipe(dir: string, recipe: string, builder: string, value: string): Promise<string> {
+  const file = join(dir, `recipe-${builder}.yaml`);
+  await writeAtomic(file, `# written by krepro bisect: ${basename(recipe)} with its ${builder} builder on the point's source\nextends: ${JSON.stringify(recipe)}\nbuild:\n  ${builder}: ${JSON.stringify(value)}\n`);
+  return file;
+}
+
+const IDENTITY_LABEL = 'run: krepro bisect: srcversion of the loaded modules';
+
+/** The scenario a point runs: the point recipe, and a first step that reads what the guest really loaded. */
+export function pointScenario(sc: Scenario, recipe: string, modules: string[]): Scenario {
+  const identity: RunStep = {
+    kind: 'run', index: 1, label: IDENTITY_LABEL, pos: sc.image.pos, expectExit: 'any',
+    command: modules.map((m) => `echo "${m} $(cat /sys/module/${m}/srcversion 2>/dev/null || echo -)"`).join('; '),
+  };
+  return {
+    ...sc,
+    image: { ...sc.image, recipe },
+    repeat: 1,
+    steps: [identity, ...sc.steps.map((s) => ({ ...s, index: s.index + 1 }))],
+  };
+}
+
+/** `NAME SRCVERSION` lines of the identity step's output (pure; tested). */
+export function parseSrcversions(out: string): Record<string, string> {
+  const got: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const m = /^(\S+) (\S+)$/.exec(line.trim());
+    if (m) got[m[1]!] = m[2]!;
+  }
+  return got;
+}
+
+/** The first module whose loaded srcversion is not the built one, as a message (undefined: all match or cannot be told). */
+export function srcversionMismatch(built: Record<string, string>, guest: Record<string, string>): string | undefined {
+  for (const [m, want] of Object.entries(built)) {
+    const got = guest[m];
+    if (got === undefined) continue; // the step did not get that far (a crash during boot)
+    if (!want && got === '-') continue; // no MODULE_VERSION and no MODULE_SRCVERSION_ALL: nothing to compare
+    if (got !== want) return `module ${m}: the guest loaded srcversion ${got === '-' ? '(none: not loaded)' : got}, the build made ${want || '(none)'}`;
+  }
+  return undefined;
+}
+
+/** Build the point's modules (cached) and read what they are. */
+async function buildPoint(inp: PointInput, recipeFile: string): Promise<BuildIdentity> {
+  try {
+    const kernel = await resolveKernel(inp.scenario.kernel);
+    const recipe = await loadRecipe(recipeFile, inp.scenario.image.params);
+    const built = await runBuilders({ [inp.builder]: recipe.build[inp.builder]! }, kernel);
+    const srcversions: Record<string, string> = {};
+    for (const m of built.modules) {
+      const v = await execa('modinfo', ['-F', 'srcversion', m.file]);
+      srcversions[basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_')] = String(v.stdout).trim();
+    }
+    return { builder: inp.builder, value: inp.value, hash: built.hashes.join(','), srcversions, kernel: { identity: kernel.identity, hash: kernel.hash } };
+  } catch (e) {
+    throw asBuildError(e);
+  }
+}
+
+async function guestSrcversions(adir: string, r: ScenarioResult): Promise<Record<string, string> | undefined> {
+  const step = r.steps.find((s) => s.index === 1 && s.label === IDENTITY_LABEL);
+  if (!step?.output || step.status !== 'ok') return undefined;
+  return parseSrcversions(await readFile(join(adir, step.output), 'utf8').catch(() => ''));
+}
+
+/** Run one point: build, then attempts until its verdict is settled. */
+export async function runPoint(inp: PointInput, say: (s: string) => void): Promise<PointOutput> {
+  const started = new Date();
+  const short = inp.commit.slice(0, 12);
+  const pdir = join(inp.dir, 'points', `${short}`);
+  const counts: Record<AttemptClass, number> = { clean: 0, reproduced: 0, other: 0, error: 0 };
+  const point: PointRecord = {
+    commit: inp.commit, subject: inp.subject, role: inp.role, verdict: 'skip', why: '', counts, attempts: [],
+    buildMs: 0, durationMs: 0, startedAt: started.toISOString(),
+  };
+  const done = (why: string): PointOutput => {
+    point.why = why;
+    point.durationMs = Date.now() - started.getTime();
+    return { point, reference };
+  };
+  let reference = inp.reference;
+  const recipeFile = await pointRecipe(inp.dir, inp.scenario.image.recipe, inp.builder, inp.value);
+  try {
+    point.build = await buildPoint(inp, recipeFile);
+  } catch (e) {
+    if (interrupted.aborted) throw new PointInterrupted('interrupted during the build');
+    point.buildMs = Date.now() - started.getTime();
+    return done(`build failed: ${firstLine(e)}`);
+  }
+  point.buildMs = Date.now() - started.getTime();
+  const sc = pointScenario(inp.scenario, recipeFile, Object.keys(point.build.srcversions));
+  const classes: AttemptClass[] = [];
+  const why: string[] = [];
+  for (let n = 1; !pointSettled(classes, inp.runs, inp.role); n++) {
+    const adir = join(pdir, `attempt-${n}`);
+    say(`  ${short} attempt ${n}/${inp.runs}`);
+    const r = await runAttempt(sc, adir, n);
+    if (interrupted.aborted) throw new PointInterrupted('interrupted during an attempt');
+    let cls = classifyAttempt(r, inp.scenario.expect, reference);
+    let message = r.message.split('\n')[0]!;
+    const guest = await guestSrcversions(adir, r);
+    const mismatch = guest && srcversionMismatch(point.build.srcversions, guest);
+    if (mismatch) {
+      cls = 'error';
+      message = `stale module: ${mismatch}`;
+    }
+    if (cls === 'reproduced' && !reference) reference = failureOf(r, inp.scenario.expect, relative(inp.dir, adir));
+    if (cls === 'other') why.push(`other bug: ${failureOf(r, inp.scenario.expect, '')?.title ?? message}`);
+    if (cls === 'error') why.push(`${r.reason ?? 'error'}: ${message}`);
+    classes.push(cls);
+    counts[cls]++;
+    const record: AttemptRecord = {
+      dir: relative(inp.dir, adir), verdict: r.verdict, reason: r.reason, class: cls, message,
+      crashTitles: failingCrashes(r, inp.scenario.expect).map((c) => c.title), durationMs: r.timings.totalMs ?? 0,
+      ...(guest ? { guestSrcversions: guest } : {}),
+    };
+    point.attempts.push(record);
+  }
+  point.verdict = pointVerdict(classes, inp.runs);
+  const summary = point.verdict === 'bad' ? `reproduced ${counts.reproduced}/${classes.length}`
+    : point.verdict === 'good' ? `${counts.clean} clean run${counts.clean === 1 ? '' : 's'}`
+      : why[0] ?? `${classes.length} of ${inp.runs} runs`;
+  return done(summary);
+}

@@ -1,0 +1,107 @@
+// What a bisection knows (bisect.json's shape): the search, its verified ends,
+// every point with the evidence behind its verdict, and the answer.
+import type { Reason } from '../results/types.js';
+
+/** A point's verdict as git bisect counts it. */
+export type PointVerdict = 'good' | 'bad' | 'skip';
+
+/** The failure recorded at the bad end: what "the bug reproduced" means for every other point. */
+export interface Reference {
+  reason: Reason;
+  /** For crashes: the report's kind, title and signature (title or signature must match). */
+  kind?: string;
+  title?: string;
+  signature?: string;
+  /** For non-crash failures: the step that failed (its label). */
+  step?: string;
+  /** The attempt directory it was recorded from, and its console excerpt. */
+  dir: string;
+  excerpt?: string;
+}
+
+/** How one attempt counts at a point. */
+export type AttemptClass = 'clean' | 'reproduced' | 'other' | 'error';
+
+export interface AttemptRecord {
+  /** Relative to the bisection's directory. */
+  dir: string;
+  verdict: 'passed' | 'failed' | 'error';
+  reason?: Reason;
+  class: AttemptClass;
+  message: string;
+  crashTitles: string[];
+  durationMs: number;
+  /** srcversion of each built module as the guest reports it (/sys/module/NAME/srcversion), when it got that far. */
+  guestSrcversions?: Record<string, string>;
+}
+
+/** What the point's build really was. */
+export interface BuildIdentity {
+  /** The builder (kmod, zfs) and the value it was given (a worktree dir, git:REPO@COMMIT). */
+  builder: string;
+  value: string;
+  /** The builder's cache key (its build identity). */
+  hash: string;
+  /** Each built module: name → `modinfo -F srcversion` of the .ko ("" when the module carries none). */
+  srcversions: Record<string, string>;
+  kernel: { identity: string; hash: string };
+}
+
+export interface PointRecord {
+  commit: string;
+  subject: string;
+  /** 'good-end' / 'bad-end' for the verification of the ends, else 'step'. */
+  role: 'good-end' | 'bad-end' | 'step';
+  verdict: PointVerdict;
+  /** Why a skip is a skip (build failed, other bug: TITLE, error, module mismatch). */
+  why: string;
+  counts: Record<AttemptClass, number>;
+  attempts: AttemptRecord[];
+  build?: BuildIdentity;
+  buildMs: number;
+  durationMs: number;
+  startedAt: string;
+}
+
+export interface BisectTarget {
+  /** The user's repository (commits are resolved there) and the private clone bisect runs in. */
+  repo: string;
+  clone: string;
+  /** The recipe builder that takes the commit: kmod (a source dir in the clone) or zfs (git:REPO@COMMIT). */
+  builder: string;
+  /** For kmod: the module's directory inside the repository ('' = its root). */
+  subdir: string;
+  paths: string[];
+}
+
+export interface BisectState {
+  version: 1;
+  scenario: string;
+  /** The scenario's image recipe the point recipes extend. */
+  recipe: string;
+  target: BisectTarget;
+  good: string;
+  bad: string;
+  runs: number;
+  startedAt: string;
+  status: 'verifying' | 'bisecting' | 'done' | 'stopped';
+  reference?: Reference;
+  points: PointRecord[];
+  /** The answer once git bisect names it (or the candidates when skips hide it). */
+  culprit?: { commit: string; subject: string; author: string; date: string };
+  candidates?: string[];
+  /** Why the search stopped without a culprit. */
+  stopped?: string;
+  confidence?: Confidence;
+}
+
+export interface Confidence {
+  /** Reproduction rate estimated from the bad points' attempts. */
+  rate: number;
+  reproductions: number;
+  attempts: number;
+  /** Probability that no good point was a missed reproduction, given that rate. */
+  value: number;
+  /** The points that decided the answer: the culprit (bad) and its parent (good). */
+  decidedBy: string[];
+}

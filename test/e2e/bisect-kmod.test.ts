@@ -1,0 +1,167 @@
+// krepro bisect end to end on a module repository this test makes: nine
+// commits of a tiny out-of-tree module (test/fixtures/crashmod's Kbuild) whose
+// write to /proc/crashmod hits BUG() in crashmod_culprit from commit 7 on; commit 4
+// does not build (skip) and commit 5 has another bug (BUG in crashmod_other: skip,
+// never bad). The bisection is interrupted with SIGINT after its third point and
+// resumed: git bisect visits 5, 7, 4, 3, 6 and names commit 7.
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { BisectState } from '../../harness/bisect/types.js';
+import { krepro, leftoverQemu, privateCache, ROOT } from './helpers.js';
+
+const HEAD = `#include <linux/module.h>
+#include <linux/proc_fs.h>
+MODULE_LICENSE("GPL");
+MODULE_VERSION("1");
+static int writes;
+static noinline void crashmod_culprit(void) { BUG(); }
+static noinline void crashmod_other(void) { BUG(); }
+`;
+const TAIL = `static const struct proc_ops crashmod_ops = { .proc_write = crashmod_write };
+static int __init crashmod_init(void) { return proc_create("crashmod", 0200, NULL, &crashmod_ops) ? 0 : -ENOMEM; }
+static void __exit crashmod_exit(void) { remove_proc_entry("crashmod", NULL); }
+module_init(crashmod_init);
+module_exit(crashmod_exit);
+`;
+const write = (body: string): string => `${HEAD}static ssize_t crashmod_write(struct file *f, const char __user *b, size_t n, loff_t *o)\n{\n${body}\treturn n;\n}\n${TAIL}`;
+
+/** The history, oldest first: subject and the write handler's body (null: the file as given). */
+const COMMITS: Array<[string, string]> = [
+  ['initial: /proc/crashmod takes writes', write('\t(void)crashmod_culprit; (void)crashmod_other;\n')],
+  ['count writes', write('\t(void)crashmod_culprit; (void)crashmod_other;\n\twrites++;\n')],
+  ['log writes', write('\t(void)crashmod_culprit; (void)crashmod_other;\n\tpr_info("crashmod: write %d\\n", ++writes);\n')],
+  ['refactor the handler (does not build)', write('\t(void)crashmod_culprit; (void)crashmod_other;\n\tpr_info("crashmod: write %d\\n", ++writes)\n')],
+  ['validate input (another bug)', write('\t(void)crashmod_culprit;\n\tcrashmod_other();\n')],
+  ['drop the validation', write('\t(void)crashmod_culprit; (void)crashmod_other;\n\tpr_info("crashmod: write %d\\n", ++writes);\n')],
+  ['fast path for writes', write('\t(void)crashmod_other;\n\tcrashmod_culprit();\n')],
+  ['comment the fast path', write('\t/* fast path */\n\t(void)crashmod_other;\n\tcrashmod_culprit();\n')],
+  ['tidy', write('\t/* the fast path */\n\t(void)crashmod_other;\n\tcrashmod_culprit();\n')],
+];
+
+/** What each commit is, for git's own simulation below (index 0 is the good end, 8 the bad end). */
+const TRUTH = ['good', 'good', 'good', 'skip', 'skip', 'good', 'bad', 'bad', 'bad'] as const;
+
+async function makeRepo(dir: string): Promise<string[]> {
+  // Fixed names and dates: the same hashes on every run, so git bisect's choices (skip included) are the same too.
+  const who = { GIT_AUTHOR_NAME: 'Ada Module', GIT_AUTHOR_EMAIL: 'ada@example.org', GIT_COMMITTER_NAME: 'Ada Module', GIT_COMMITTER_EMAIL: 'ada@example.org' };
+  let n = 0;
+  const git = (...a: string[]) => execa('git', ['-C', dir, ...a], { env: { ...who, GIT_AUTHOR_DATE: `2026-01-0${n + 1}T10:00:00Z`, GIT_COMMITTER_DATE: `2026-01-0${n + 1}T10:00:00Z` } });
+  await execa('git', ['init', '--quiet', dir]);
+  await copyFile(join(ROOT, 'test/fixtures/crashmod/Kbuild'), join(dir, 'Kbuild'));
+  const hashes: string[] = [];
+  for (const [subject, source] of COMMITS) {
+    await writeFile(join(dir, 'crashmod.c'), source);
+    await git('add', 'Kbuild', 'crashmod.c');
+    await git('commit', '--quiet', '-m', subject);
+    hashes.push(String((await git('rev-parse', 'HEAD')).stdout).trim());
+    n++;
+  }
+  return hashes;
+}
+
+/** The commits git bisect visits when told TRUTH, in order (plain git in a scratch clone: the expected path). */
+async function gitPath(repo: string, scratch: string, hashes: string[]): Promise<string[]> {
+  await execa('git', ['clone', '--quiet', repo, scratch]);
+  const g = (...a: string[]) => execa('git', ['-C', scratch, ...a], { env: { LC_ALL: 'C' }, reject: false });
+  let out = String((await g('bisect', 'start', hashes[8]!, hashes[0]!)).stdout);
+  const path: string[] = [];
+  while (!/is the first bad commit|only 'skip'ped/.test(out) && path.length < 10) {
+    const head = String((await g('rev-parse', 'HEAD')).stdout).trim();
+    path.push(head);
+    out = String((await g('bisect', TRUTH[hashes.indexOf(head)]!, head)).stdout);
+  }
+  return path;
+}
+
+t.test("the test repository's bisection path visits the unbuildable and the other-bug commit", async (t) => {
+  const dir = t.testdir();
+  const hashes = await makeRepo(join(dir, 'mod'));
+  const path = (await gitPath(join(dir, 'mod'), join(dir, 'scratch'), hashes)).map((h) => hashes.indexOf(h) + 1);
+  t.comment(`git bisect visits commits ${path.join(', ')}`);
+  t.ok(path.includes(4) && path.includes(5), 'both skip kinds are on the path');
+});
+
+t.test('bisect a module repository: skips an unbuildable and an other-bug commit, survives SIGINT, names commit 7', async (t) => {
+  const dir = t.testdir();
+  const repo = join(dir, 'mod');
+  const hashes = await makeRepo(repo);
+  const scenario = join(dir, 'bisect-kmod.yaml');
+  await writeFile(scenario, 'name: bisect-kmod\nimage: crashmod\nmachine: { memory: 1G, cpus: 2 }\ntimeout: 5m\nsteps:\n  - run: echo go > /proc/crashmod\n');
+  const cache = await privateCache(join(dir, 'cache'), ['kmod', 'image']);
+  const resultsDir = join(dir, 'results');
+  const env = { KREPRO_CACHE: cache };
+  const started = Date.now();
+
+  // First leg: stopped with SIGINT once three points (both ends and one step) are recorded.
+  const first = krepro(['bisect', scenario, '--good', hashes[0]!, '--bad', hashes[8]!, '--repo', repo, '--runs', '1', '--results', resultsDir], { env });
+  let bisectDir = '';
+  let done = false;
+  void first.finally(() => { done = true; });
+  const poll = (async () => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const d = (await readdir(resultsDir).catch(() => [] as string[])).find((n) => n.startsWith('bisect-'));
+      if (!d) continue;
+      bisectDir = join(resultsDir, d);
+      const s = JSON.parse(await readFile(join(bisectDir, 'bisect.json'), 'utf8').catch(() => '{"points":[]}')) as BisectState;
+      if (s.points.length >= 3) {
+        first.kill('SIGINT');
+        return;
+      }
+      if (done) return;
+    }
+  })();
+  const r1 = await first;
+  await poll;
+  t.equal(r1.exitCode, 130, 'the interrupted leg exits 130', { output: r1.all?.slice(-3000) });
+  t.match(r1.all, /krepro bisect --resume /, 'and says how to resume');
+  const before = JSON.parse(await readFile(join(bisectDir, 'bisect.json'), 'utf8')) as BisectState;
+  t.ok(before.points.length >= 3 && before.points.length < 7, `${before.points.length} points recorded before the interrupt`);
+  t.same(before.points.slice(0, 2).map((p) => [p.role, p.verdict]), [['bad-end', 'bad'], ['good-end', 'good']], 'both ends verified first');
+  t.match(before.reference, { reason: 'crash', kind: 'kernel-bug', title: 'kernel BUG in crashmod_culprit' }, 'the reference failure from the bad end');
+
+  // Second leg: the resume replays the recorded verdicts into git and finishes.
+  const r2 = await krepro(['bisect', '--resume', bisectDir], { env });
+  const wallMs = Date.now() - started;
+  t.equal(r2.exitCode, 0, 'the resumed bisection finds the culprit', { output: r2.all?.slice(-4000) });
+  t.match(r2.all, new RegExp(`${hashes[6]} is the first bad commit`), 'commit 7 named on stdout');
+  const s = JSON.parse(await readFile(join(bisectDir, 'bisect.json'), 'utf8')) as BisectState;
+  t.equal(s.culprit?.commit, hashes[6], 'bisect.json: the culprit is commit 7');
+  t.match(s.culprit, { subject: 'fast path for writes', author: 'Ada Module <ada@example.org>' });
+  t.same(s.points.slice(0, before.points.length).map((p) => p.startedAt), before.points.map((p) => p.startedAt), 'points recorded before the interrupt were not run again');
+  const commits = s.points.map((p) => p.commit);
+  t.equal(new Set(commits).size, commits.length, 'every point visited once');
+  t.same(s.points.filter((p) => p.role === 'step').map((p) => hashes.indexOf(p.commit) + 1), [5, 7, 4, 3, 6], "git's own path: krepro only answered good/bad/skip");
+  const at = (i: number) => s.points.find((p) => p.commit === hashes[i]);
+  t.match(at(3), { verdict: 'skip', why: /^build failed/ }, 'commit 4 does not build: skip, no boot');
+  t.equal(at(3)?.attempts.length, 0, 'no attempt at an unbuildable point');
+  t.match(at(4), { verdict: 'skip', why: 'other bug: kernel BUG in crashmod_other' }, 'commit 5 crashes elsewhere: skip, never bad');
+  t.equal(at(4)?.counts.reproduced, 0);
+  t.match(at(6), { verdict: 'bad' });
+  t.match(at(5), { verdict: 'good' }, 'the parent passes');
+  // What really ran: the module the guest loaded is the one built at that commit.
+  for (const p of s.points.filter((x) => x.attempts.length)) {
+    const built = p.build!.srcversions.crashmod!;
+    t.match(built, /^[0-9A-F]{20,}$/, `${p.subject}: built srcversion`);
+    t.equal(p.attempts[0]!.guestSrcversions?.crashmod, built, `${p.subject}: the guest loaded that build`);
+  }
+  t.ok(s.confidence && s.confidence.value > 0 && s.confidence.value <= 1, `confidence ${s.confidence?.value}`);
+  const md = await readFile(join(bisectDir, 'bisect.md'), 'utf8');
+  t.match(md, `**First bad commit: \`${hashes[6]}\`**`);
+  t.match(md, /- date: \d{4}-\d\d-\d\dT/);
+  t.match(md, /kernel BUG at mod\/crashmod\.c:\d+/, "the culprit's console excerpt (the file named as in the user's tree)");
+  t.match(md, /git bisect log[\s\S]*# first bad commit: \[/, "git's own log");
+  t.ok(existsSync(join(bisectDir, 'src', 'mod', '.git')), 'git bisect ran in a private clone');
+  t.equal(String((await execa('git', ['-C', repo, 'status', '--porcelain'])).stdout), '', "the user's repository is untouched");
+  t.same(await leftoverQemu(bisectDir), [], 'no QEMU left behind');
+  t.comment(`bisect wall time ${(wallMs / 1000).toFixed(0)} s, ${s.points.length} points, ${s.points.filter((p) => p.build || /build failed/.test(p.why)).length} builds`);
+});
+
+t.test('run --bisect-exit: bad input aborts git bisect run (128), never counts as bad', async (t) => {
+  const dir = t.testdir({ 'bad.yaml': 'name: x\nsteps: 3\n' });
+  const r = await krepro(['run', '--bisect-exit', join(dir, 'bad.yaml')]);
+  t.equal(r.exitCode, 128, r.all);
+});

@@ -1,0 +1,38 @@
+// git bisect's wording as krepro reads it, the guest's srcversion lines, and the
+// point scenario (the identity step first, the scenario's steps after it).
+import t from 'tap';
+import { parseBisectOutput } from '../../../harness/bisect/git.js';
+import { parseSrcversions, pointScenario, srcversionMismatch } from '../../../harness/bisect/point.js';
+import type { Scenario } from '../../../harness/scenario/types.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+
+t.test("git bisect's answers", async (t) => {
+  t.same(parseBisectOutput('Bisecting: 3 revisions left to test after this (roughly 2 steps)\n[cd5f] c4\n', A), { kind: 'next', commit: A, left: 3, steps: 2 });
+  t.same(parseBisectOutput('Bisecting: 0 revisions left to test after this (roughly 0 steps)\n', A), { kind: 'next', commit: A, left: 0, steps: 0 });
+  t.same(parseBisectOutput(`${B} is the first bad commit\ncommit ${B}\nAuthor: x\n`, A), { kind: 'found', commit: B });
+  t.same(parseBisectOutput(`There are only 'skip'ped commits left to test.\nThe first bad commit could be any of:\n${A}\n${B}\nWe cannot bisect more!\n`, A),
+    { kind: 'only-skipped', candidates: [A, B] });
+});
+
+t.test('srcversions: read from the guest, compared with the build', async (t) => {
+  const guest = parseSrcversions('crashmod 1A2B3C\nzfs -\n\n');
+  t.same(guest, { crashmod: '1A2B3C', zfs: '-' });
+  t.equal(srcversionMismatch({ crashmod: '1A2B3C' }, guest), undefined, 'the loaded module is the built one');
+  t.match(srcversionMismatch({ crashmod: 'FFFF' }, guest), /crashmod: the guest loaded srcversion 1A2B3C, the build made FFFF/, 'a stale module');
+  t.match(srcversionMismatch({ zfs: 'ABC' }, guest), /not loaded/, 'built but not loaded');
+  t.equal(srcversionMismatch({ zfs: '' }, guest), undefined, 'no srcversion on either side: nothing to compare');
+  t.equal(srcversionMismatch({ spl: 'ABC' }, guest), undefined, 'the step never ran (crash during boot)');
+});
+
+t.test('the point scenario reads the loaded modules first, then runs the scenario', async (t) => {
+  const sc = {
+    name: 's', image: { name: 'crashmod', recipe: '/images/crashmod.yaml', params: {}, pos: { line: 1, col: 1 } }, repeat: 3,
+    steps: [{ kind: 'run', index: 1, label: 'run: echo go', command: 'echo go', expectExit: 0 }],
+  } as unknown as Scenario;
+  const p = pointScenario(sc, '/bisect/recipe-kmod.yaml', ['crashmod']);
+  t.equal(p.image.recipe, '/bisect/recipe-kmod.yaml');
+  t.equal(p.repeat, 1, 'the oracle counts attempts itself');
+  t.match(p.steps, [{ index: 1, expectExit: 'any', command: /\/sys\/module\/crashmod\/srcversion/ }, { index: 2, label: 'run: echo go' }]);
+});
