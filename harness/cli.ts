@@ -15,6 +15,8 @@ import { resolveAccel } from './vm/accel.js';
 import { matrixCommand, mergeCommand } from './matrix/command.js';
 import { matrixJsonSchema } from './matrix/spec.js';
 import { errorMessage, InputError } from './util/errors.js';
+import { readLockFor } from './artifacts/store/lock.js';
+import { lockScenario } from './run/lock.js';
 import { bisectCommand } from './bisect/command.js';
 import { bisectExitCode } from './bisect/oracle.js';
 
@@ -24,6 +26,7 @@ const USAGE = `usage:
                                               (--bisect-exit: 0 passed, 1 failed, 125 error, 128 bad input — for git bisect run)
   krepro bisect SCENARIO.yaml --good G --bad B [--runs N] [--builder kmod|zfs] [--repo DIR] [--path P]… [--results DIR]
   krepro bisect --resume DIR                  first bad commit of the module/ZFS source the image builds; exit 0 found, 1 none
+  krepro lock SCENARIO.yaml…                  resolve every Debian package a scenario uses; write NAME.lock.json beside it (runs obey it)
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
   krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--results DIR]
                                               run scenario × kernel × zfs × cmdline cells; exit 1 only for new failures, 3 errors
@@ -54,21 +57,8 @@ async function runScenarios(argv: string[]): Promise<number> {
     options: { results: { type: 'string', default: 'results' }, 'bisect-exit': { type: 'boolean', default: false } },
   });
   if (positionals.length === 0) throw new UsageError('run: name at least one scenario file');
-  // Every scenario is validated before anything is fetched or booted.
-  const scenarios: Scenario[] = [];
-  const problems: string[] = [];
-  for (const f of positionals) {
-    try {
-      scenarios.push(await loadScenario(f));
-    } catch (e) {
-      if (!(e instanceof ScenarioError)) throw e;
-      problems.push(e.message);
-    }
-  }
-  if (problems.length) {
-    process.stderr.write(`${problems.join('\n')}\n`);
-    return 2;
-  }
+  const scenarios = await loadAll(positionals);
+  if (!scenarios) return 2;
   const missing = await missingTools();
   if (missing.length) {
     process.stderr.write(`krepro: ${missingToolsMessage(missing)}\n`);
@@ -76,6 +66,37 @@ async function runScenarios(argv: string[]): Promise<number> {
   }
   const suite = await runSuite(scenarios, { resultsDir: values.results! });
   return values['bisect-exit'] ? bisectExitCode(suite.summaries.map((s) => s.verdict)) : suite.exitCode;
+}
+
+/** Every scenario and its lock, validated before anything is fetched or booted; undefined when any is bad (printed). */
+async function loadAll(files: string[]): Promise<Scenario[] | undefined> {
+  const scenarios: Scenario[] = [];
+  const problems: string[] = [];
+  for (const f of files) {
+    try {
+      const sc = await loadScenario(f);
+      await readLockFor(sc.file);
+      scenarios.push(sc);
+    } catch (e) {
+      if (!(e instanceof ScenarioError) && !(e instanceof InputError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (!problems.length) return scenarios;
+  process.stderr.write(`${problems.join('\n')}\n`);
+  return undefined;
+}
+
+async function lock(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (positionals.length === 0) throw new UsageError('lock: name at least one scenario file');
+  const scenarios = await loadAll(positionals);
+  if (!scenarios) return 2;
+  for (const sc of scenarios) {
+    const r = await lockScenario(sc);
+    process.stdout.write(`${r.changed ? 'wrote' : 'unchanged'} ${r.path} (${r.packages.size} packages)\n`);
+  }
+  return 0;
 }
 
 async function doctor(argv: string[]): Promise<number> {
@@ -128,6 +149,32 @@ async function kernel(argv: string[]): Promise<number> {
   return kernelBuildCommand({ scenario: positionals[0], source: values.source, ref: values.ref, base: values.base, fragments: values.fragment!, llvm: values.llvm, json: values.json!, check: values.check! }, process.stdout);
 }
 
+async function bisect(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, options: {
+      good: { type: 'string' }, bad: { type: 'string' }, runs: { type: 'string' }, builder: { type: 'string' },
+      repo: { type: 'string' }, path: { type: 'string', multiple: true, default: [] }, results: { type: 'string', default: 'results' },
+      resume: { type: 'string' },
+    },
+  });
+  try {
+    if (values.resume !== undefined) {
+      if (positionals.length) throw new UsageError('bisect --resume DIR takes no scenario');
+      return await bisectCommand({ resume: values.resume }, process.stdout);
+    }
+    if (positionals.length !== 1 || !values.good || !values.bad) throw new UsageError('bisect: give one scenario, --good and --bad');
+    const runs = values.runs === undefined ? undefined : Number(values.runs);
+    return await bisectCommand({
+      scenario: positionals[0]!, good: values.good, bad: values.bad, runs, builder: values.builder, repo: values.repo,
+      paths: values.path!, resultsDir: values.results!,
+    }, process.stdout);
+  } catch (e) {
+    if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+}
+
 async function matrix(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, options: {
@@ -161,35 +208,9 @@ async function mergeReportsCmd(argv: string[]): Promise<number> {
   }
 }
 
-async function bisect(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, options: {
-      good: { type: 'string' }, bad: { type: 'string' }, runs: { type: 'string' }, builder: { type: 'string' },
-      repo: { type: 'string' }, path: { type: 'string', multiple: true, default: [] }, results: { type: 'string', default: 'results' },
-      resume: { type: 'string' },
-    },
-  });
-  try {
-    if (values.resume !== undefined) {
-      if (positionals.length) throw new UsageError('bisect --resume DIR takes no scenario');
-      return await bisectCommand({ resume: values.resume }, process.stdout);
-    }
-    if (positionals.length !== 1 || !values.good || !values.bad) throw new UsageError('bisect: give one scenario, --good and --bad');
-    const runs = values.runs === undefined ? undefined : Number(values.runs);
-    return await bisectCommand({
-      scenario: positionals[0]!, good: values.good, bad: values.bad, runs, builder: values.builder, repo: values.repo,
-      paths: values.path!, resultsDir: values.results!,
-    }, process.stdout);
-  } catch (e) {
-    if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    return 2;
-  }
-}
-
 class UsageError extends Error {}
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, triage, schema, doctor, kernel, matrix, 'merge-reports': mergeReportsCmd, bisect };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, lock, triage, schema, doctor, kernel, bisect, matrix, 'merge-reports': mergeReportsCmd };
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
