@@ -17,8 +17,10 @@ import { interrupted } from '../util/interrupt.js';
 import { BootError, errorMessage, InfraError, KreproError, reasonOf } from '../util/errors.js';
 import { deadline } from '../util/signals.js';
 import { task, type Task } from '../util/progress.js';
-import { resolveAccel } from '../vm/accel.js';
+import { qemuVersion, resolveAccel } from '../vm/accel.js';
 import { startMachine, type Machine } from '../vm/machine.js';
+import { discardSnapshot, findSnapshot, restoreInto, saveSnapshot, snapshotKey, SnapshotUnusable, type Snapshot, type SnapshotInputs } from '../vm/snapshot.js';
+import { readFile } from 'node:fs/promises';
 import { ConsoleWatch } from './console-watch.js';
 import { createDisks, HOSTKEY_LINE, kernelCmdline } from './boot.js';
 import type { VmDisk } from '../vm/argv.js';
@@ -28,6 +30,7 @@ import { Recorder } from './recorder.js';
 import { Phases } from './phases.js';
 import { runSteps } from './step-loop.js';
 import { decide, type Outcome } from './verdict.js';
+import { freshenGuest, snapshotInputs, snapshotOptOut } from './snapshot.js';
 
 export const QEMU = process.env.KREPRO_QEMU ?? 'qemu-system-x86_64';
 
@@ -76,6 +79,37 @@ interface AttemptState {
   stop: AbortController;
   crashSeen: boolean;
   stopping: boolean;
+  /** Crash reports seen so far, tolerated ones included (a boot that printed one is not saved). */
+  reports: number;
+}
+
+/** What the attempt knows about snapshots before it starts a VM. */
+interface SnapshotPlan {
+  key: string;
+  inputs: SnapshotInputs;
+  /** Set: the scenario's rule says boot, and save nothing. */
+  optOut?: string;
+  /** A usable snapshot to restore. */
+  found?: Snapshot;
+}
+
+/** Decide between restoring and booting (+ saving); result.boot says which, and why. */
+async function planSnapshot(sc: Scenario, kernel: KernelArtifact, image: ImageArtifact, accel: 'kvm' | 'tcg', result: ScenarioResult, rec: Recorder): Promise<SnapshotPlan> {
+  const inputs = snapshotInputs(sc, { kernelHash: kernel.hash, imageHash: image.hash, accel, qemuVersion: await qemuVersion(QEMU) });
+  const key = snapshotKey(inputs);
+  const optOut = snapshotOptOut(sc);
+  result.boot = { mode: 'booted', snapshot: key };
+  if (optOut) {
+    result.boot = { mode: 'booted', optOut };
+    return { key, inputs, optOut };
+  }
+  const found = await findSnapshot(key);
+  if (found instanceof SnapshotUnusable) {
+    result.boot.fallback = found.message;
+    rec.event('snapshot-fallback', found.message);
+    return { key, inputs };
+  }
+  return { key, inputs, found };
 }
 
 /**
@@ -87,24 +121,41 @@ interface AttemptState {
  */
 async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outcome: Outcome): Promise<void> {
   const phases = new Phases(rec);
-  const st: AttemptState = { stop: new AbortController(), crashSeen: false, stopping: false };
+  const st: AttemptState = { stop: new AbortController(), crashSeen: false, stopping: false, reports: 0 };
   try {
     const { kernel, image } = await phases.run('artifacts', () => prepare(sc, result));
     const accel = await resolveAccel(sc.machine.accel, QEMU);
+    const plan = await planSnapshot(sc, kernel, image, accel.accel, result, rec);
     const secrets = await phases.run('secrets', () => makeSecrets(sc, image), (s) => s.dir.cleanup().catch(() => {}));
     const watch = await phases.run('console', async () => watchConsole(sc, rec, st), async (w) => {
       outcome.crashes = w.crashes();
       await w.close();
     });
-    const booting = task(`boot ${sc.name} (${kernel.release}, ${accel.accel})`);
-    const t0 = Date.now();
-    const machine = await phases.run('machine', () => startVm(sc, rec, result, outcome, st, { kernel, accel, secrets, watch, booting }), async (m) => {
+    const stopVm = async (m: Machine): Promise<void> => {
       if (st.crashSeen) await watch.settle();
       st.stopping = true;
       await m.stop();
       rec.event('qemu-stopped');
-    });
-    const guest = await phases.run('guest', () => bootGuest(sc, rec, result, st, { image, secrets, watch, machine, booting, t0 }), (g) => g.close());
+    };
+    // A restore in place of machine + guest; a snapshot that will not load falls back to a boot.
+    const restored = plan.found && await phases.run('restore', () => restoreVm(sc, rec, result, outcome, st, plan.found!, { kernel, accel, secrets, watch }),
+      async (vm) => {
+        if (!vm) return;
+        vm.guest.close();
+        await stopVm(vm.machine);
+      });
+    let machine: Machine;
+    let guest: Guest;
+    if (restored) {
+      ({ machine, guest } = restored);
+    } else {
+      const booting = task(`boot ${sc.name} (${kernel.release}, ${accel.accel})`);
+      const t0 = Date.now();
+      const fromLine = watch.lineCount;
+      machine = await phases.run('machine', () => startVm(sc, rec, result, outcome, st, { kernel, accel, secrets, watch, booting }), stopVm);
+      guest = await phases.run('guest', () => bootGuest(sc, rec, result, st, { image, secrets, watch, machine, booting, t0, fromLine }), (g) => g.close());
+      if (!plan.optOut) await phases.run('snapshot', () => saveBoot(rec, result, st, plan, { machine, secrets, watch, fromLine }));
+    }
     const ctx: RunContext = {
       scenario: sc, machine, guest, console: watch, rec, jobs: new Map<string, Job>(),
       disks: new Map(secrets.disks.map((d) => [d.id, d])), signal: st.stop.signal,
@@ -155,6 +206,7 @@ async function makeSecrets(sc: Scenario, image: ImageArtifact): Promise<Secrets>
 function watchConsole(sc: Scenario, rec: Recorder, st: AttemptState): ConsoleWatch {
   const watch = new ConsoleWatch(join(rec.dir, 'console.log'));
   watch.onCrash((kind) => {
+    st.reports++;
     // Tolerated kinds (e.g. I/O errors from a disk pulled on purpose) are recorded, not acted on.
     if (sc.expect.allow.some((e) => e.kind && new RegExp(e.kind).test(kind))) rec.event('allowed-report', kind);
     else crashed(st, rec, kind);
@@ -175,6 +227,10 @@ interface VmInputs {
   secrets: Secrets;
   watch: ConsoleWatch;
   booting: Task;
+  /** Start paused for a snapshot's stream (vm/snapshot.ts). */
+  incoming?: 'defer';
+  /** While true, QEMU going away is the caller's business (a restore that failed), not a lost VM. */
+  quiet?: () => boolean;
 }
 
 /** Start QEMU with the console streamed to triage; a VM that goes away on its own ends the attempt. */
@@ -184,14 +240,14 @@ async function startVm(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
     machine = await startMachine({
       qemu: QEMU, accel: v.accel.accel, cpus: sc.machine.cpus, memoryMiB: sc.machine.memoryMiB,
       kernel: v.kernel.bzImage, initrd: v.secrets.initrd, append: kernelCmdline(sc), disks: v.secrets.disks,
-      qmpSocket: join(v.secrets.dir.path, 'qmp.sock'),
+      qmpSocket: join(v.secrets.dir.path, 'qmp.sock'), incoming: v.incoming,
     }, {
       consoleLog: join(rec.dir, 'console.raw'),
       qmpLog: join(rec.dir, 'qmp.jsonl'),
       onConsole: (b: Buffer) => v.watch.feed(b),
       onExit: (code: number | null, signal: string | null) => {
         rec.event('qemu-exit', { code, signal });
-        if (st.stopping) return;
+        if (st.stopping || v.quiet?.()) return;
         // The VM went away on its own (triple fault, -no-reboot on panic without pvpanic, OOM-killed QEMU).
         outcome.lost ??= { step: rec.steps.length, message: `QEMU exited unexpectedly (code ${code}, signal ${signal})` };
         st.stop.abort(new Error('QEMU exited'));
@@ -217,13 +273,15 @@ interface GuestInputs {
   booting: Task;
   /** When QEMU was started: boot timings and the boot timeout count from here. */
   t0: number;
+  /** Console lines before this boot (a failed restore's replayed boot console): not this boot's. */
+  fromLine: number;
 }
 
 /** Boot: the fingerprint and readiness marker on the console, then SSH with that key pinned. */
 async function bootGuest(sc: Scenario, rec: Recorder, result: ScenarioResult, st: AttemptState, g: GuestInputs): Promise<Guest> {
   const boot = deadline(sc.bootTimeoutMs, st.stop.signal);
   try {
-    const fp = HOSTKEY_LINE.exec(await g.watch.waitFor(HOSTKEY_LINE, 0, boot.signal))![1]!;
+    const fp = HOSTKEY_LINE.exec(await g.watch.waitFor(HOSTKEY_LINE, g.fromLine, boot.signal))![1]!;
     const want = g.secrets.hostKey.fingerprintSHA256;
     if (fp !== want) throw new BootError(`guest printed host key ${fp}, expected ${want}`);
     // dropbear is up once the fingerprint is printed: the (slow, under TCG) SSH handshake
@@ -233,7 +291,7 @@ async function bootGuest(sc: Scenario, rec: Recorder, result: ScenarioResult, st
       deadline: g.t0 + sc.bootTimeoutMs, signal: boot.signal,
     });
     connecting.catch(() => {}); // awaited below; a boot failure must not leave it unhandled
-    await g.watch.waitFor(new RegExp(g.image.readyMarker), 0, boot.signal);
+    await g.watch.waitFor(new RegExp(g.image.readyMarker), g.fromLine, boot.signal);
     result.timings.bootToReadyMs = Date.now() - g.t0;
     const guest = await connecting;
     result.timings.bootToSshMs = Date.now() - g.t0;
@@ -248,5 +306,90 @@ async function bootGuest(sc: Scenario, rec: Recorder, result: ScenarioResult, st
     throw new BootError(why, { cause: e, console: g.watch.tail(15) });
   } finally {
     boot.clear();
+  }
+}
+
+/**
+ * Restore the snapshot in place of machine + guest: QEMU with the same argv
+ * plus `-incoming defer`, the stream loaded, SSH to the snapshot's pinned host
+ * key, then the host's clock and fresh entropy. A snapshot that will not load
+ * or answer is discarded and `undefined` returned: the attempt boots instead
+ * (result.boot.fallback says why). Nothing is left running on that path.
+ */
+async function restoreVm(
+  sc: Scenario, rec: Recorder, result: ScenarioResult, outcome: Outcome, st: AttemptState, snap: Snapshot,
+  v: Omit<VmInputs, 'booting' | 'incoming' | 'quiet'>,
+): Promise<{ machine: Machine; guest: Guest } | undefined> {
+  const restoring = task(`restore ${sc.name} (snapshot ${snap.key.slice(0, 12)})`);
+  const t0 = Date.now();
+  let settled = false;
+  let machine: Machine | undefined;
+  let guest: Guest | undefined;
+  const boot = deadline(sc.bootTimeoutMs, st.stop.signal);
+  try {
+    // The console of the boot the snapshot holds, replayed first: console.log,
+    // console waits and crash line numbers read as they would after a boot.
+    const bootConsole = await readFile(snap.bootConsole);
+    machine = await startVm(sc, rec, result, outcome, st, { ...v, booting: restoring, incoming: 'defer', quiet: () => !settled });
+
+    rec.event('restore-start', { snapshot: snap.key });
+    await restoreInto(machine, snap, sc.bootTimeoutMs, () => v.watch.feed(bootConsole));
+    result.timings.restoreMs = Date.now() - t0;
+    guest = await Guest.connect({
+      port: machine.sshPort, privateKey: snap.clientKey, hostFingerprint: snap.meta.hostFingerprint,
+      deadline: t0 + sc.bootTimeoutMs, signal: boot.signal,
+    });
+    await freshenGuest(guest, boot.signal);
+    settled = true;
+  } catch (e) {
+    guest?.close();
+    if (machine) {
+      await machine.stop();
+      rec.event('qemu-stopped');
+    }
+    // A crash or an interrupt is this attempt's outcome, not the snapshot's fault.
+    if (st.crashSeen || interrupted.aborted) {
+      restoring.fail('restore interrupted');
+      throw e;
+    }
+    const why = `restore of snapshot ${snap.key.slice(0, 12)} failed: ${boot.timedOut() ? `not ready within ${sc.bootTimeoutMs / 1000}s` : errorMessage(e)}`;
+    restoring.fail('falling back to a boot');
+    await discardSnapshot(snap.key);
+    result.boot = { mode: 'booted', snapshot: snap.key, fallback: why };
+    rec.event('snapshot-fallback', why);
+    return undefined;
+  } finally {
+    boot.clear();
+  }
+  result.timings.bootToReadyMs = result.timings.restoreMs;
+  result.timings.bootToSshMs = Date.now() - t0;
+  result.boot = { mode: 'restored', snapshot: snap.key };
+  rec.event('guest-ready', { restored: snap.key });
+  restoring.done(`restored in ${(result.timings.bootToSshMs / 1000).toFixed(1)}s`);
+  return { machine, guest };
+}
+
+/** After a boot: save the ready guest as the scenario's snapshot (once per key); a failed save only costs the next attempt a boot. */
+async function saveBoot(rec: Recorder, result: ScenarioResult, st: AttemptState, plan: SnapshotPlan, v: { machine: Machine; secrets: Secrets; watch: ConsoleWatch; fromLine: number }): Promise<void> {
+  if (st.reports > 0) {
+    result.boot = { ...result.boot, mode: 'booted', optOut: 'the boot printed a crash report: not saved' };
+    return;
+  }
+  const t = Date.now();
+  try {
+    const dir = await saveSnapshot(v.machine, {
+      key: plan.key, inputs: plan.inputs, hostFingerprint: v.secrets.hostKey.fingerprintSHA256,
+      clientKey: v.secrets.client.privateKey, bootConsole: `${v.watch.tail(v.watch.lineCount - v.fromLine)}\n`,
+      bootedIn: rec.dir, bootToReadyMs: result.timings.bootToReadyMs,
+    });
+    result.timings.snapshotSaveMs = Date.now() - t;
+    // cached() returns an entry another process saved meanwhile without saving ours.
+    const mine = (await findSnapshot(plan.key)) as Snapshot | undefined;
+    const saved = mine && !(mine instanceof SnapshotUnusable) && mine.meta.bootedIn === rec.dir;
+    result.boot = { ...result.boot, mode: 'booted', snapshot: plan.key, ...(saved ? { saved: true } : {}) };
+    rec.event('snapshot-saved', { key: plan.key, dir, ms: result.timings.snapshotSaveMs, saved });
+  } catch (e) {
+    result.boot = { ...result.boot, mode: 'booted', snapshot: plan.key, saveError: errorMessage(e) };
+    rec.event('snapshot-save-failed', errorMessage(e));
   }
 }

@@ -156,4 +156,6 @@ export const scenarioSpec = obj({
   steps: def(items(stepSpec, { expects: 'a list of steps' }), []),
   expect: def(expectSpec, {}),
   repeat: def(int({ min: 1 }), 1, 'Run up to N times; stop at the first failure.'),
+  snapshot: def(bool(), true,
+    'Restore later attempts from a snapshot of the booted guest (saved once per kernel, image, machine, cmdline, disks and QEMU). false: every attempt boots (bugs in the boot itself).'),
 });

@@ -206,4 +206,6 @@ export interface Scenario {
   steps: Step[];
   expect: Expectations;
   repeat: number;
+  /** Whether attempts may start from a saved snapshot of the booted guest (run/snapshot.ts decides when they do). */
+  snapshot: boolean;
 }
