@@ -17,9 +17,15 @@ import { matrixJsonSchema } from './matrix/spec.js';
 import { errorMessage, InputError } from './util/errors.js';
 import { readLockFor } from './artifacts/store/lock.js';
 import { lockScenario } from './run/lock.js';
+import { bisectCommand } from './bisect/command.js';
+import { bisectExitCode } from './bisect/oracle.js';
 
 const USAGE = `usage:
-  krepro run SCENARIO.yaml… [--results DIR]   run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
+  krepro run SCENARIO.yaml… [--results DIR] [--bisect-exit]
+                                              run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
+                                              (--bisect-exit: 0 passed, 1 failed, 125 error, 128 bad input — for git bisect run)
+  krepro bisect SCENARIO.yaml --good G --bad B [--runs N] [--builder kmod|zfs] [--repo DIR] [--path P]… [--results DIR]
+  krepro bisect --resume DIR                  first bad commit of the module/ZFS source the image builds; exit 0 found, 1 none
   krepro lock SCENARIO.yaml…                  resolve every Debian package a scenario uses; write NAME.lock.json beside it (runs obey it)
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
   krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--results DIR]
@@ -34,17 +40,32 @@ const USAGE = `usage:
 `;
 
 async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { results: { type: 'string', default: 'results' } } });
+  // git bisect run counts 1–127 but 125 as bad: anything that is no verdict (bad input, a harness crash) must abort it (≥ 128).
+  if (!argv.includes('--bisect-exit')) return runScenarios(argv);
+  try {
+    const code = await runScenarios(argv);
+    return code === 2 ? 128 : code;
+  } catch (e) {
+    process.stderr.write(`krepro: ${errorMessage(e)}\n`);
+    return 128;
+  }
+}
+
+async function runScenarios(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { results: { type: 'string', default: 'results' }, 'bisect-exit': { type: 'boolean', default: false } },
+  });
   if (positionals.length === 0) throw new UsageError('run: name at least one scenario file');
   const scenarios = await loadAll(positionals);
   if (!scenarios) return 2;
   const missing = await missingTools();
   if (missing.length) {
     process.stderr.write(`krepro: ${missingToolsMessage(missing)}\n`);
-    return 3;
+    return values['bisect-exit'] ? 128 : 3;
   }
   const suite = await runSuite(scenarios, { resultsDir: values.results! });
-  return suite.exitCode;
+  return values['bisect-exit'] ? bisectExitCode(suite.summaries.map((s) => s.verdict)) : suite.exitCode;
 }
 
 /** Every scenario and its lock, validated before anything is fetched or booted; undefined when any is bad (printed). */
@@ -128,6 +149,32 @@ async function kernel(argv: string[]): Promise<number> {
   return kernelBuildCommand({ scenario: positionals[0], source: values.source, ref: values.ref, base: values.base, fragments: values.fragment!, llvm: values.llvm, json: values.json!, check: values.check! }, process.stdout);
 }
 
+async function bisect(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, options: {
+      good: { type: 'string' }, bad: { type: 'string' }, runs: { type: 'string' }, builder: { type: 'string' },
+      repo: { type: 'string' }, path: { type: 'string', multiple: true, default: [] }, results: { type: 'string', default: 'results' },
+      resume: { type: 'string' },
+    },
+  });
+  try {
+    if (values.resume !== undefined) {
+      if (positionals.length) throw new UsageError('bisect --resume DIR takes no scenario');
+      return await bisectCommand({ resume: values.resume }, process.stdout);
+    }
+    if (positionals.length !== 1 || !values.good || !values.bad) throw new UsageError('bisect: give one scenario, --good and --bad');
+    const runs = values.runs === undefined ? undefined : Number(values.runs);
+    return await bisectCommand({
+      scenario: positionals[0]!, good: values.good, bad: values.bad, runs, builder: values.builder, repo: values.repo,
+      paths: values.path!, resultsDir: values.results!,
+    }, process.stdout);
+  } catch (e) {
+    if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+}
+
 async function matrix(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, options: {
@@ -163,7 +210,7 @@ async function mergeReportsCmd(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, lock, triage, schema, doctor, kernel, matrix, 'merge-reports': mergeReportsCmd };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, lock, triage, schema, doctor, kernel, bisect, matrix, 'merge-reports': mergeReportsCmd };
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
