@@ -344,6 +344,7 @@ async function restoreVm(
   } catch (e) {
     guest?.close();
     if (machine) {
+      if (st.crashSeen) await v.watch.settle(); // the report complete before QEMU goes
       await machine.stop();
       rec.event('qemu-stopped');
     }
