@@ -8,6 +8,7 @@ import { basename, join, relative } from 'node:path';
 import { runBuilders } from '../artifacts/image/builders.js';
 import { loadRecipe } from '../artifacts/image/recipe.js';
 import { resolveKernel } from '../artifacts/kernel/resolve.js';
+import { inPackageScope, readLockFor } from '../artifacts/store/lock.js';
 import { writeAtomic } from '../results/atomic.js';
 import type { ScenarioResult } from '../results/types.js';
 import { runAttempt } from '../run/attempt.js';
@@ -85,21 +86,26 @@ export function srcversionMismatch(built: Record<string, string>, guest: Record<
   return undefined;
 }
 
-/** Build the point's modules (cached) and read what they are. */
+/** Build the point's modules (cached) and read what they are — under the scenario's lock, as the attempt resolves them. */
 async function buildPoint(inp: PointInput, recipeFile: string): Promise<BuildIdentity> {
   try {
-    const kernel = await resolveKernel(inp.scenario.kernel);
-    const recipe = await loadRecipe(recipeFile, inp.scenario.image.params);
-    const built = await runBuilders({ [inp.builder]: recipe.build[inp.builder]! }, kernel);
-    const srcversions: Record<string, string> = {};
-    for (const m of built.modules) {
-      const v = await execa('modinfo', ['-F', 'srcversion', m.file]);
-      srcversions[basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_')] = String(v.stdout).trim();
-    }
-    return { builder: inp.builder, value: inp.value, hash: built.hashes.join(','), srcversions, kernel: { identity: kernel.identity, hash: kernel.hash } };
+    const lock = await readLockFor(inp.scenario.file);
+    return await inPackageScope({ ...(lock ? { lock } : {}), used: new Map() }, () => buildModules(inp, recipeFile));
   } catch (e) {
     throw asBuildError(e);
   }
+}
+
+async function buildModules(inp: PointInput, recipeFile: string): Promise<BuildIdentity> {
+  const kernel = await resolveKernel(inp.scenario.kernel);
+  const recipe = await loadRecipe(recipeFile, inp.scenario.image.params);
+  const built = await runBuilders({ [inp.builder]: recipe.build[inp.builder]! }, kernel);
+  const srcversions: Record<string, string> = {};
+  for (const m of built.modules) {
+    const v = await execa('modinfo', ['-F', 'srcversion', m.file]);
+    srcversions[basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_')] = String(v.stdout).trim();
+  }
+  return { builder: inp.builder, value: inp.value, hash: built.hashes.join(','), srcversions, kernel: { identity: kernel.identity, hash: kernel.hash } };
 }
 
 async function guestSrcversions(adir: string, r: ScenarioResult): Promise<Record<string, string> | undefined> {

@@ -10,7 +10,7 @@ const harness = fileURLToPath(new URL('../../harness/', import.meta.url));
 /** Folder → the folders its files may import (besides their own). Data flows down. */
 export const DEPS: Record<string, string[]> = {
   '.': ['*'], // cli.ts: argument parsing only, may reach anything
-  'bisect': ['run', 'results', 'scenario', 'artifacts/image', 'artifacts/kernel', 'artifacts/out-of-tree', 'console', 'util'],
+  'bisect': ['run', 'results', 'scenario', 'artifacts/image', 'artifacts/kernel', 'artifacts/out-of-tree', 'artifacts/store', 'console', 'util'],
   'matrix': ['run', 'results', 'scenario', 'artifacts/store', 'console', 'util'],
   'run': ['run/steps', 'artifacts/kernel', 'artifacts/image', 'artifacts/store', 'vm', 'guest', 'console', 'results', 'host', 'scenario', 'util'],
   'run/steps': ['run', 'vm', 'guest', 'console', 'results', 'scenario', 'util'],
