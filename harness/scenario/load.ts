@@ -28,7 +28,7 @@ export async function loadScenario(file: string, opts: LoadOptions = {}): Promis
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new ScenarioError([{ file, line: 1, col: 1, message: errorMessage(e) }]);
+    throw new ScenarioError([{ file, line: 1, col: 1, message: errorMessage(e) }], { cause: e });
   }
   return parseScenario(text, file, opts);
 }
