@@ -4,20 +4,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { parseScenario, ScenarioError } from '../../../harness/scenario/load.js';
+import { parseScenario } from '../../../harness/scenario/load.js';
+import { problems } from './problems.js';
 import { specFromOptions } from '../../../harness/artifacts/kernel/command.js';
 
 const kconfigs = path.resolve('kconfigs');
 
-async function problems(text: string, file: string): Promise<string[]> {
-  try {
-    await parseScenario(text, file);
-    return [];
-  } catch (e) {
-    if (!(e instanceof ScenarioError)) throw e;
-    return e.message.split('\n');
-  }
-}
 
 t.test('Debian source, fragments by name and by path, llvm', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'krepro-kb-'));
