@@ -6,12 +6,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import type { Out } from '../scenario/fields.js';
 import { declaredParams } from '../scenario/image.js';
 import { loadScenario } from '../scenario/load.js';
 import { projectDir, repoRoot } from '../scenario/paths.js';
-import { Cx, ScenarioError, type Problem } from '../scenario/problems.js';
+import { parseYamlFile, ScenarioError, type Cx, type Problem } from '../scenario/problems.js';
 import { resolveKernel } from '../scenario/resolve.js';
 import type { kernelSpec } from '../scenario/spec.js';
 import { errorMessage } from '../util/errors.js';
@@ -72,13 +71,8 @@ export async function loadMatrix(file: string): Promise<Matrix> {
   } catch (e) {
     throw new ScenarioError([{ file, line: 1, col: 1, message: errorMessage(e) }], { cause: e });
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const cx = Cx.root(file, lc, doc);
-  for (const e of doc.errors) cx.reportAtOffset(e.pos[0], e.message);
-  if (cx.problems.length) throw new ScenarioError(cx.problems);
-  if (doc.contents === null) throw new ScenarioError([{ file, line: 1, col: 1, message: 'empty matrix: expected a mapping (scenarios, axes, include, exclude, known)' }]);
-  const parsed = matrixSpec.parsePartial(doc.contents, cx);
+  const { cx, root } = parseYamlFile(text, file, { kind: 'matrix', expected: 'scenarios, axes, include, exclude, known' });
+  const parsed = matrixSpec.parsePartial(root, cx);
   if (!parsed) throw new ScenarioError(cx.problems);
   const top = parsed.value;
   const dir = path.dirname(path.resolve(file));

@@ -3,9 +3,8 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { projectDir } from './paths.js';
-import { Cx, ScenarioError } from './problems.js';
+import { parseYamlFile, ScenarioError } from './problems.js';
 import { resolveImage } from './image.js';
 import { resolveDisks, resolveExpect, resolveKernel, resolveMachine } from './resolve.js';
 import { scenarioSpec } from './spec.js';
@@ -35,17 +34,8 @@ export async function loadScenario(file: string, opts: LoadOptions = {}): Promis
 
 /** Like loadScenario, for text already in hand (`file` names it in messages and anchors relative paths). */
 export async function parseScenario(text: string, file: string, opts: LoadOptions = {}): Promise<Scenario> {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const cx = Cx.root(file, lc, doc);
-  // After a syntax error the tree is guesswork: report only what YAML itself says.
-  for (const e of doc.errors) {
-    cx.reportAtOffset(e.pos[0], e.code === 'MULTIPLE_DOCS' ? "a scenario file holds one YAML document (found another '---')" : e.message);
-  }
-  if (cx.problems.length) throw new ScenarioError(cx.problems);
-  if (doc.contents === null) throw new ScenarioError([{ file, line: 1, col: 1, message: 'empty scenario: expected a mapping (name, kernel, image, steps, …)' }]);
-
-  const parsed = scenarioSpec.parsePartial(doc.contents, cx);
+  const { cx, root } = parseYamlFile(text, file, { kind: 'scenario', expected: 'name, kernel, image, steps, …' });
+  const parsed = scenarioSpec.parsePartial(root, cx);
   if (!parsed) throw new ScenarioError(cx.problems);
   const top = parsed.value;
   const dir = path.dirname(path.resolve(file));

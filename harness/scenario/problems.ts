@@ -2,7 +2,7 @@
 // with a file is collected first and thrown together as one ScenarioError, so
 // a user fixes a scenario in one pass instead of one error per run.
 
-import type { Document, LineCounter, Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { Position } from './types.js';
 
 /** One thing wrong with a scenario file, at the node that is wrong. */
@@ -85,4 +85,21 @@ export class Cx {
   reportAtOffset(offset: number, message: string): void {
     this.reportPlain({ range: [offset, offset, offset] }, message);
   }
+}
+
+/**
+ * One YAML document of a krepro file (a scenario, a matrix) parsed with
+ * positions: its root node and the problem context. After a syntax error the
+ * tree is guesswork, so YAML's own errors (and an empty file) end it here.
+ */
+export function parseYamlFile(text: string, file: string, what: { kind: string; expected: string }): { cx: Cx; root: YamlNode } {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const cx = Cx.root(file, lc, doc);
+  for (const e of doc.errors) {
+    cx.reportAtOffset(e.pos[0], e.code === 'MULTIPLE_DOCS' ? `a ${what.kind} file holds one YAML document (found another '---')` : e.message);
+  }
+  if (cx.problems.length) throw new ScenarioError(cx.problems);
+  if (doc.contents === null) throw new ScenarioError([{ file, line: 1, col: 1, message: `empty ${what.kind}: expected a mapping (${what.expected})` }]);
+  return { cx, root: doc.contents };
 }
