@@ -67,7 +67,7 @@ async function imageFor(spec: ImageSpec, kernel: KernelArtifact): Promise<ImageA
     recipe.params,
     [...debs].map(([n, d]) => [n, d.path.replace(/^.*\//, ''), d.sha256]),
     await filesDigest(recipe.files),
-    recipe.modules.length ? kernel.hash : null,
+    recipe.modules.length || recipe.autoload.length ? kernel.hash : null,
     kernel.release,
     built.hashes,
   ]);
@@ -119,17 +119,22 @@ async function prune(tree: string, globs: string[]): Promise<void> {
   await walk('');
 }
 
-/** Copy the module closure into the tree, depmod it, and write the init's load list. */
+/**
+ * Copy the closure of the boot and on-demand modules into the tree, depmod it (the
+ * guest's modprobe resolves aliases with it), write the init's boot load list and
+ * the on-demand modules' parameters as modprobe options. Returns the boot list.
+ */
 async function installModules(recipe: Recipe, kernel: KernelArtifact, built: BuildHookResult, tree: string, say: (s: string) => void): Promise<string[]> {
-  if (!recipe.modules.length) return [];
+  if (!recipe.modules.length && !recipe.autoload.length) return [];
   if (!kernel.modulesDir) throw new Error(`image ${recipe.name} needs kernel modules but kernel ${kernel.identity} has none`);
   say('modules');
   const index = mergeModules(await readModuleIndex(kernel.modulesDir), built.modules);
   const loads = moduleClosure(index, recipe.modules);
+  const onDemand = moduleClosure(index, recipe.autoload);
   const dest = join(tree, 'lib', 'modules', kernel.release);
   // A kernel with everything built in (kernel: { build: … } with qemu-virt) loads nothing, but depmod still needs the dir.
   await mkdir(dest, { recursive: true });
-  for (const m of loads) {
+  for (const m of [...loads, ...onDemand]) {
     await mkdir(dirname(join(dest, m.path)), { recursive: true });
     await copyFile(index.files?.get(m.path) ?? join(kernel.modulesDir, m.path), join(dest, m.path));
   }
@@ -140,6 +145,11 @@ async function installModules(recipe: Recipe, kernel: KernelArtifact, built: Bui
   await execa('depmod', ['-b', tree, kernel.release]);
   await mkdir(join(tree, 'etc', 'krepro'), { recursive: true });
   await writeFile(join(tree, 'etc', 'krepro', 'modules'), loads.map((m) => [m.path, ...m.params].join(' ') + '\n').join(''));
+  const options = onDemand.filter((m) => m.params.length).map((m) => `options ${m.name} ${m.params.join(' ')}\n`);
+  if (options.length) {
+    await mkdir(join(tree, 'etc', 'modprobe.d'), { recursive: true });
+    await writeFile(join(tree, 'etc', 'modprobe.d', 'krepro.conf'), options.join(''));
+  }
   return loads.map((m) => m.name);
 }
 

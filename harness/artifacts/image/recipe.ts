@@ -11,7 +11,10 @@ export interface Recipe {
   sources: string[];
   packages: string[];
   exclude: string[];
+  /** Loaded by the init at boot, before the guest says it is ready. */
   modules: string[];
+  /** In the image but loaded on demand: by device (modalias, at boot and on hotplug) or by the kernel's request (fs-ext4, crypto-crc32c). */
+  autoload: string[];
   /** Absolute dirs copied over the tree root, parent first. */
   files: string[];
   params: Record<string, string>;
@@ -19,7 +22,7 @@ export interface Recipe {
   build: Record<string, string>;
 }
 
-const KEYS = new Set(['name', 'extends', 'packages', 'exclude', 'modules', 'files', 'params', 'build']);
+const KEYS = new Set(['name', 'extends', 'packages', 'exclude', 'modules', 'autoload', 'files', 'params', 'build']);
 
 function strings(file: string, key: string, v: unknown): string[] {
   if (v === undefined || v === null) return [];
@@ -35,7 +38,7 @@ async function loadRaw(file: string, chain: string[]): Promise<Recipe> {
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${file}: a recipe is a mapping`);
   for (const k of Object.keys(doc)) if (!KEYS.has(k)) throw new Error(`${file}: unknown key '${k}' (known: ${[...KEYS].join(', ')})`);
   const dir = dirname(file);
-  let base: Recipe = { name: '', sources: [], packages: [], exclude: [], modules: [], files: [], params: {}, build: {} };
+  let base: Recipe = { name: '', sources: [], packages: [], exclude: [], modules: [], autoload: [], files: [], params: {}, build: {} };
   if (doc.extends !== undefined) {
     if (typeof doc.extends !== 'string') throw new Error(`${file}: 'extends' must be a recipe name`);
     base = await loadRaw(recipePath(dir, doc.extends), [...chain, file]);
@@ -52,6 +55,7 @@ async function loadRaw(file: string, chain: string[]): Promise<Recipe> {
     packages: [...base.packages, ...strings(file, 'packages', doc.packages)],
     exclude: [...base.exclude, ...strings(file, 'exclude', doc.exclude)],
     modules: [...base.modules, ...strings(file, 'modules', doc.modules)],
+    autoload: [...base.autoload, ...strings(file, 'autoload', doc.autoload)],
     files: [...base.files, ...(files as string[]).map((f) => resolve(dir, f))],
     params: { ...base.params, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) },
     // A value written as a relative path (./x, ../x) is a directory beside this recipe (kmod: ../test/fixtures/crashmod).
@@ -84,6 +88,7 @@ export async function loadRecipe(file: string, overrides: Record<string, string 
     params,
     packages: r.packages.map((p) => substitute(p, params, file)),
     modules: r.modules.map((m) => substitute(m, params, file)),
+    autoload: r.autoload.map((m) => substitute(m, params, file)),
     build: Object.fromEntries(Object.entries(r.build).map(([k, v]) => [k, substitute(v, params, file)])),
   };
 }

@@ -4,13 +4,14 @@ import { globRegex, loadRecipe } from '../../../../harness/artifacts/image/recip
 
 t.test('a recipe extends its parent: lists appended, files overlaid, params defaulted', async (t) => {
   const dir = t.testdir({
-    'base.yaml': 'name: base\nfiles: base\npackages: [busybox-static]\nmodules: [virtio_blk]\nexclude: [usr/share]\n',
-    'zfs.yaml': 'extends: base\nname: zfs\nparams: { zfs: 2.1.11-1 }\npackages: ["zfsutils-linux=${zfs}"]\nmodules: [zfs]\nfiles: zfs-files\n',
+    'base.yaml': 'name: base\nfiles: base\npackages: [busybox-static]\nmodules: [virtio_blk]\nautoload: [ext4]\nexclude: [usr/share]\n',
+    'zfs.yaml': 'extends: base\nname: zfs\nparams: { zfs: 2.1.11-1 }\npackages: ["zfsutils-linux=${zfs}"]\nmodules: [zfs]\nautoload: ["usb_storage delay_use=${zfs}"]\nfiles: zfs-files\n',
   });
   const r = await loadRecipe(join(dir, 'zfs.yaml'));
   t.equal(r.name, 'zfs');
   t.same(r.packages, ['busybox-static', 'zfsutils-linux=2.1.11-1']);
   t.same(r.modules, ['virtio_blk', 'zfs']);
+  t.same(r.autoload, ['ext4', 'usb_storage delay_use=2.1.11-1'], 'autoload appended and substituted like modules');
   t.same(r.exclude, ['usr/share']);
   t.same(r.files, [join(dir, 'base'), join(dir, 'zfs-files')]);
   t.same(r.sources, [join(dir, 'base.yaml'), join(dir, 'zfs.yaml')]);
@@ -36,7 +37,8 @@ t.test('the shipped base recipe loads', async (t) => {
   const r = await loadRecipe(new URL('../../../../images/base.yaml', import.meta.url).pathname);
   t.equal(r.name, 'base');
   t.ok(r.packages.includes('dropbear-bin'));
-  t.ok(r.modules.includes('virtio_blk'));
+  t.ok(r.modules.includes('virtio_net'), 'SSH needs the network driver at boot');
+  t.ok(r.autoload.includes('virtio_blk') && !r.modules.includes('virtio_blk'), 'disk drivers load on demand');
 });
 
 t.test('exclude globs', async (t) => {
