@@ -64,6 +64,8 @@ export interface ScenarioResult {
   timings: Record<string, number>;
   qemu?: { argv: string[]; accel: string; accelReason: string };
   boot?: BootRecord;
+  /** How QEMU entered the kernel: the PVH vmlinux or the bzImage (with why not PVH). */
+  kernelEntry?: { entry: 'pvh' | 'bzimage'; path: string; why?: string };
   artifacts: Record<string, { identity?: string; hash: string; path?: string }>;
   host: Record<string, string>;
   timeline: TimelineEvent[];

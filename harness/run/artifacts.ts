@@ -4,6 +4,7 @@
 // the same resolution: a lock holds exactly what a run fetches.
 import { resolveKernel } from '../artifacts/kernel/resolve.js';
 import type { KernelArtifact } from '../artifacts/kernel/artifact.js';
+import { bootKernel, type BootKernel } from '../artifacts/kernel/pvh.js';
 import { buildImage, type ImageArtifact } from '../artifacts/image/image.js';
 import { inPackageScope, type Lock, type LockedPackage, type PackageScope } from '../artifacts/store/lock.js';
 import type { Scenario } from '../scenario/types.js';
@@ -11,6 +12,8 @@ import type { Scenario } from '../scenario/types.js';
 export interface ScenarioArtifacts {
   kernel: KernelArtifact;
   image: ImageArtifact;
+  /** What QEMU's -kernel gets: the PVH vmlinux or the bzImage. */
+  boot: BootKernel;
 }
 
 /**
@@ -23,7 +26,7 @@ export async function resolveArtifacts(sc: Scenario, lock: Lock | undefined, use
   return inPackageScope(scope, async () => {
     const kernel = await resolveKernel(sc.kernel);
     const image = await buildImage(sc.image, kernel);
-    return { kernel, image };
+    return { kernel, image, boot: await bootKernel(kernel, sc.machine.entry) };
   });
 }
 

@@ -3,10 +3,10 @@
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir as tmpDir, type DirectoryResult } from 'tmp-promise';
-import type { KernelArtifact } from '../artifacts/kernel/artifact.js';
+import type { BootKernel } from '../artifacts/kernel/pvh.js';
 import { withRunSecrets, type ImageArtifact } from '../artifacts/image/image.js';
 import { readLockFor, type LockedPackage } from '../artifacts/store/lock.js';
-import { packageRows, resolveArtifacts } from './artifacts.js';
+import { packageRows, resolveArtifacts, type ScenarioArtifacts } from './artifacts.js';
 import { generateHostKey } from '../artifacts/image/dropbear-key.js';
 import { generateClientKey } from '../guest/keys.js';
 import { Guest } from '../guest/ssh.js';
@@ -56,18 +56,19 @@ export async function runAttempt(sc: Scenario, dir: string, attempt: number): Pr
   return result;
 }
 
-async function prepare(sc: Scenario, result: ScenarioResult): Promise<{ kernel: KernelArtifact; image: ImageArtifact }> {
+async function prepare(sc: Scenario, result: ScenarioResult): Promise<ScenarioArtifacts> {
   const t = Date.now();
   // The CLI validated the lock before the run; one spoilt since is the host's problem, not the guest's.
   const lock = await readLockFor(sc.file).catch((e: unknown) => { throw new InfraError(errorMessage(e), { cause: e }); });
   if (lock) result.artifacts.lock = { identity: lock.path, hash: lock.sha256, path: lock.path };
   const used = new Map<string, LockedPackage>();
   try {
-    const { kernel, image } = await resolveArtifacts(sc, lock, used);
+    const { kernel, image, boot } = await resolveArtifacts(sc, lock, used);
     result.artifacts.kernel = { identity: kernel.identity, hash: kernel.hash, path: kernel.bzImage };
+    result.kernelEntry = { entry: boot.entry, path: boot.path, ...(boot.why ? { why: boot.why } : {}) };
     result.artifacts.image = { identity: image.name, hash: image.hash, path: image.initrd };
     result.timings.artifactsMs = Date.now() - t;
-    return { kernel, image };
+    return { kernel, image, boot };
   } finally {
     Object.assign(result.artifacts, packageRows(used));
   }
@@ -94,8 +95,8 @@ interface SnapshotPlan {
 }
 
 /** Decide between restoring and booting (+ saving); result.boot says which, and why. */
-async function planSnapshot(sc: Scenario, kernel: KernelArtifact, image: ImageArtifact, accel: 'kvm' | 'tcg', result: ScenarioResult, rec: Recorder): Promise<SnapshotPlan> {
-  const inputs = snapshotInputs(sc, { kernelHash: kernel.hash, imageHash: image.hash, accel, qemuVersion: await qemuVersion(QEMU) });
+async function planSnapshot(sc: Scenario, a: ScenarioArtifacts, accel: 'kvm' | 'tcg', result: ScenarioResult, rec: Recorder): Promise<SnapshotPlan> {
+  const inputs = snapshotInputs(sc, { kernelHash: a.kernel.hash, imageHash: a.image.hash, entry: a.boot.entry, accel, qemuVersion: await qemuVersion(QEMU) });
   const key = snapshotKey(inputs);
   const optOut = snapshotOptOut(sc);
   result.boot = { mode: 'booted', snapshot: key };
@@ -123,9 +124,10 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
   const phases = new Phases(rec);
   const st: AttemptState = { stop: new AbortController(), crashSeen: false, stopping: false, reports: 0 };
   try {
-    const { kernel, image } = await phases.run('artifacts', () => prepare(sc, result));
+    const artifacts = await phases.run('artifacts', () => prepare(sc, result));
+    const { kernel, image, boot } = artifacts;
     const accel = await resolveAccel(sc.machine.accel, QEMU);
-    const plan = await planSnapshot(sc, kernel, image, accel.accel, result, rec);
+    const plan = await planSnapshot(sc, artifacts, accel.accel, result, rec);
     const secrets = await phases.run('secrets', () => makeSecrets(sc, image), (s) => s.dir.cleanup().catch(() => {}));
     const watch = await phases.run('console', async () => watchConsole(sc, rec, st), async (w) => {
       outcome.crashes = w.crashes();
@@ -138,7 +140,7 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
       rec.event('qemu-stopped');
     };
     // A restore in place of machine + guest; a snapshot that will not load falls back to a boot.
-    const restored = plan.found && await phases.run('restore', () => restoreVm(sc, rec, result, outcome, st, plan.found!, { kernel, accel, secrets, watch }),
+    const restored = plan.found && await phases.run('restore', () => restoreVm(sc, rec, result, outcome, st, plan.found!, { boot, accel, secrets, watch }),
       async (vm) => {
         if (!vm) return;
         vm.guest.close();
@@ -152,7 +154,7 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
       const booting = task(`boot ${sc.name} (${kernel.release}, ${accel.accel})`);
       const t0 = Date.now();
       const fromLine = watch.lineCount;
-      machine = await phases.run('machine', () => startVm(sc, rec, result, outcome, st, { kernel, accel, secrets, watch, booting }), stopVm);
+      machine = await phases.run('machine', () => startVm(sc, rec, result, outcome, st, { boot, accel, secrets, watch, booting }), stopVm);
       guest = await phases.run('guest', () => bootGuest(sc, rec, result, st, { image, secrets, watch, machine, booting, t0, fromLine }), (g) => g.close());
       if (!plan.optOut) await phases.run('snapshot', () => saveBoot(rec, result, st, plan, { machine, secrets, watch, fromLine }));
     }
@@ -222,7 +224,7 @@ function crashed(st: AttemptState, rec: Recorder, why: string): void {
 }
 
 interface VmInputs {
-  kernel: KernelArtifact;
+  boot: BootKernel;
   accel: Awaited<ReturnType<typeof resolveAccel>>;
   secrets: Secrets;
   watch: ConsoleWatch;
@@ -239,7 +241,7 @@ async function startVm(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
   try {
     machine = await startMachine({
       qemu: QEMU, accel: v.accel.accel, cpus: sc.machine.cpus, memoryMiB: sc.machine.memoryMiB,
-      kernel: v.kernel.bzImage, initrd: v.secrets.initrd, append: kernelCmdline(sc), disks: v.secrets.disks,
+      kernel: v.boot.path, initrd: v.secrets.initrd, append: kernelCmdline(sc), disks: v.secrets.disks,
       qmpSocket: join(v.secrets.dir.path, 'qmp.sock'), incoming: v.incoming,
     }, {
       consoleLog: join(rec.dir, 'console.raw'),

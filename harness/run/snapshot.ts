@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Guest } from '../guest/ssh.js';
 import type { Scenario } from '../scenario/types.js';
 import type { SnapshotInputs } from '../vm/snapshot.js';
+import type { KernelEntry } from '../artifacts/kernel/pvh.js';
 import { kernelCmdline } from './boot.js';
 
 /**
@@ -29,10 +30,10 @@ export function snapshotOptOut(sc: Scenario): string | undefined {
 /** The snapshot inputs of a scenario on resolved artifacts (pure). */
 export function snapshotInputs(
   sc: Scenario,
-  a: { kernelHash: string; imageHash: string; accel: 'kvm' | 'tcg'; qemuVersion: string },
+  a: { kernelHash: string; imageHash: string; entry: KernelEntry; accel: 'kvm' | 'tcg'; qemuVersion: string },
 ): SnapshotInputs {
   return {
-    kernelHash: a.kernelHash, imageHash: a.imageHash, accel: a.accel, qemuVersion: a.qemuVersion,
+    kernelHash: a.kernelHash, kernelEntry: a.entry, imageHash: a.imageHash, accel: a.accel, qemuVersion: a.qemuVersion,
     cmdline: kernelCmdline(sc), cpus: sc.machine.cpus, memoryMiB: sc.machine.memoryMiB,
     disks: sc.disks.map((d) => ({ id: d.id, bus: d.bus, serial: d.serial, sizeBytes: d.sizeBytes })),
   };

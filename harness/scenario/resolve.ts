@@ -48,7 +48,7 @@ export function resolveMachine(m: Out<typeof machineSpec>, cx: Cx): MachineSpec 
     cx.reportAt(m.$at.memory, `memory: must be a whole number of MiB and at least 64M (got ${m.memory} bytes)`);
     return undefined;
   }
-  return { memoryMiB: m.memory / MiB, cpus: m.cpus, accel: m.accel };
+  return { memoryMiB: m.memory / MiB, cpus: m.cpus, accel: m.accel, entry: m.entry };
 }
 
 /** Disk ids the steps may name; bus is undefined for disks that failed to parse (skip bus checks). */

@@ -34,6 +34,8 @@ export const machineSpec = obj({
   memory: def(size(), '1G', 'Guest RAM, e.g. 2G.'),
   cpus: def(int({ min: 1, max: 64 }), 2),
   accel: def(enumOf(['auto', 'kvm', 'tcg'] as const), 'auto', 'auto = KVM if it really works here, else TCG.'),
+  entry: def(enumOf(['auto', 'bzimage'] as const), 'auto',
+    "auto = QEMU's PVH entry into the uncompressed vmlinux when the kernel has one (CONFIG_PVH; skips the decompressor, ~4 s of a TCG boot; no KASLR); bzimage = the kernel's own boot path, for bugs in early boot."),
 });
 
 export const diskSpec = obj({

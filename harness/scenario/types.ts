@@ -45,6 +45,8 @@ export interface MachineSpec {
   memoryMiB: number;
   cpus: number;
   accel: Accel;
+  /** How QEMU enters the kernel: PVH when it can (auto) or always through the bzImage. */
+  entry: 'auto' | 'bzimage';
 }
 
 export type DiskBus = 'virtio' | 'usb';

@@ -51,7 +51,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { need: 'run', bin: 'sh', pkg: 'dash', why: 'package pipelines (dpkg-deb | tar) and the child keeper' },
   { need: 'run', bin: 'cp', pkg: 'coreutils', why: 'copies a recipe\'s files into an image' },
   { need: 'run', bin: 'grep', pkg: 'grep', why: 'finds Kconfig files to explain a dropped option' },
-  { need: 'run', bin: 'xz', pkg: 'xz-utils', why: 'linux-source tarballs and Debian\'s kernel configs are .xz' },
+  { need: 'run', bin: 'xz', pkg: 'xz-utils', why: 'linux-source tarballs and Debian\'s kernel configs are .xz; unpacks the PVH vmlinux from xz/lzma bzImages' },
+  { need: 'run', bin: 'zstd', pkg: 'zstd', why: 'unpacks the PVH vmlinux from zstd-compressed bzImages' },
 
   { need: 'kernel-build', bin: 'make', pkg: 'make', why: 'kbuild' },
   { need: 'kernel-build', bin: 'flex', pkg: 'flex', why: 'kconfig lexer' },
@@ -99,6 +100,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { need: 'test', bin: 'sleep', pkg: 'coreutils', why: 'children that outlive their parent, to be killed' },
   { need: 'test', bin: 'printf', pkg: 'coreutils', why: 'shell quoting checks' },
   { need: 'test', bin: 'mv', pkg: 'coreutils', why: 'makes a ZFS git repository' },
+  { need: 'test', bin: 'chromium', pkg: 'chromium', why: 'the matrix HTML report, rendered and clicked in a real browser (playwright-core drives it)' },
 ];
 
 /** Where a requirement is looked for; tests swap PATH and the file root. */

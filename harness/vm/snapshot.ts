@@ -25,6 +25,8 @@ const KIND = 'snapshot';
 /** Everything the saved state depends on: change any one and the key changes. */
 export interface SnapshotInputs {
   kernelHash: string;
+  /** PVH or bzImage: QEMU's option ROMs and memory layout differ, so a stream is only loaded by the same entry. */
+  kernelEntry: 'pvh' | 'bzimage';
   imageHash: string;
   /** The exact kernel command line (scenario cmdline and disk waits included). */
   cmdline: string;

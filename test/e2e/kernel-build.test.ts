@@ -33,5 +33,7 @@ t.test('a built kernel with everything built in boots the base image: no modules
   const { readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
   t.match(await readFile(join(dir, 'console.log'), 'utf8'), /init\[[\d.]+\]: loaded 0 modules/);
+  t.equal(res.kernelEntry?.entry, 'bzimage', 'no CONFIG_PVH in this build: QEMU boots the bzImage');
+  t.match(res.kernelEntry?.why ?? '', /no PVH entry/, 'and result.json says why');
   t.equal((await readFile(join(dir, 'steps', '01-run.out'), 'utf8')).trim(), '3', 'CFI_CLANG, LTO_CLANG_THIN and FINEIBT in /proc/config.gz');
 });

@@ -32,6 +32,8 @@ const DYNAMIC: Record<string, string[]> = {
   'harness/artifacts/store/build-log.ts: cmd': [],
   // apt(cmd …): its callers are scanned.
   'harness/artifacts/store/apt.ts: cmd': [],
+  // The bzImage payload's decompressor.
+  'harness/artifacts/kernel/pvh.ts: f.argv[0]!': ['gzip', 'xz', 'zstd'],
   'harness/artifacts/out-of-tree/kmod.ts: headers.compiler': ['gcc-12', 'clang-16'],
   'harness/artifacts/out-of-tree/zfs.ts: h.compiler': ['gcc-12', 'clang-16'],
   // The phases table: ./autogen.sh, ./configure (in the tree) and make.

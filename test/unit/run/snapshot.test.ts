@@ -7,7 +7,7 @@ import { shellQuote, snapshotKey } from '../../../harness/vm/snapshot.js';
 
 const file = '/nowhere/snap.yaml';
 const scenario = (text: string) => parseScenario(text, file);
-const artifacts = { kernelHash: 'k1', imageHash: 'i1', accel: 'tcg' as const, qemuVersion: 'QEMU emulator version 7.2.22' };
+const artifacts = { entry: 'pvh' as const, kernelHash: 'k1', imageHash: 'i1', accel: 'tcg' as const, qemuVersion: 'QEMU emulator version 7.2.22' };
 
 t.test('a plain scenario may restore; the rule says when every attempt boots', async (t) => {
   t.equal(snapshotOptOut(await scenario('steps: [{ run: uname -a }]\n')), undefined);
@@ -43,7 +43,7 @@ t.test('the key changes with each input, and only with them', async (t) => {
   const keys = [d1, d2, d3].map((s) => snapshotKey(snapshotInputs(s, artifacts)));
   t.equal(new Set(keys).size, 3, 'a disk\'s size and bus are inputs');
   for (const [what, change] of [['kernel', { kernelHash: 'k2' }], ['image', { imageHash: 'i2' }], ['accel', { accel: 'kvm' as const }],
-    ['QEMU version', { qemuVersion: 'QEMU emulator version 8.2.0' }]] as const) {
+    ['QEMU version', { qemuVersion: 'QEMU emulator version 8.2.0' }], ['kernel entry', { entry: 'bzimage' as const }]] as const) {
     t.not(snapshotKey(snapshotInputs(base, { ...artifacts, ...change })), key, what);
   }
   const kvm = snapshotInputs(base, { ...artifacts, accel: 'kvm' });

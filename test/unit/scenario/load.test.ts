@@ -21,7 +21,7 @@ t.test('the DESIGN.md example resolves completely', async (t) => {
     description: 'Raw send of an encrypted dataset into a pool on a USB disk that drops off the bus and comes back one second later, mid-transfer.\n',
     kernel: { kind: 'debian', abi: '6.1.0-56-amd64', pos: at(file, 6, 9) },
     image: { name: 'zfs', recipe: path.join(imagesDir, 'zfs.yaml'), params: {}, pos: at(file, 7, 8) },
-    machine: { memoryMiB: 2048, cpus: 2, accel: 'auto' },
+    machine: { memoryMiB: 2048, cpus: 2, accel: 'auto', entry: 'auto' },
     cmdline: ['spl.spl_panic_halt=1'],
     disks: [
       { id: 'tank', sizeBytes: 2 * 1024 * MiB, bus: 'virtio', serial: 'tank', pos: at(file, 11, 5) },
@@ -62,7 +62,7 @@ t.test('defaults fill everything a minimal scenario leaves out', async (t) => {
   t.equal(sc.name, 'minimal', 'name = file name without extension');
   t.same(sc.kernel, { kind: 'debian', abi: '6.1.0-56-amd64', pos: at(file, 2, 1) }, 'defaulted parts point at the top mapping');
   t.same(sc.image, { name: 'base', recipe: path.join(imagesDir, 'base.yaml'), params: {}, pos: at(file, 2, 1) }, 'defaulted parts point at the top mapping');
-  t.same(sc.machine, { memoryMiB: 1024, cpus: 2, accel: 'auto' });
+  t.same(sc.machine, { memoryMiB: 1024, cpus: 2, accel: 'auto', entry: 'auto' });
   t.same([sc.cmdline, sc.disks, sc.expect, sc.repeat], [[], [], { crashes: 'none', allow: [] }, 1]);
   t.equal(sc.timeoutMs, 30 * 60_000);
   t.equal(sc.bootTimeoutMs, 5 * 60_000);
@@ -79,7 +79,7 @@ t.test('kernel paths resolve against the scenario file, not the working director
   t.same(sc.kernel, {
     kind: 'path', bzImage: path.join(fixtures, 'kernel', 'bzImage'), modules: path.join(fixtures, 'kernel', 'mods'), pos: at(file, 3, 9),
   });
-  t.same(sc.machine, { memoryMiB: 512, cpus: 1, accel: 'tcg' });
+  t.same(sc.machine, { memoryMiB: 512, cpus: 1, accel: 'tcg', entry: 'auto' });
   t.equal(sc.bootTimeoutMs, 90_000, 'a plain number is seconds');
   t.equal(sc.timeoutMs, 90 * 60_000);
 });
