@@ -19,7 +19,7 @@ import { deadline } from '../util/signals.js';
 import { task, type Task } from '../util/progress.js';
 import { qemuVersion, resolveAccel } from '../vm/accel.js';
 import { startMachine, type Machine } from '../vm/machine.js';
-import { discardSnapshot, findSnapshot, restoreInto, saveSnapshot, snapshotKey, SnapshotUnusable, type Snapshot, type SnapshotInputs } from '../vm/snapshot.js';
+import { discardSnapshot, findSnapshot, pruneSnapshots, restoreInto, saveSnapshot, snapshotKey, SnapshotUnusable, type Snapshot, type SnapshotInputs } from '../vm/snapshot.js';
 import { readFile } from 'node:fs/promises';
 import { ConsoleWatch } from './console-watch.js';
 import { createDisks, HOSTKEY_LINE, kernelCmdline } from './boot.js';
@@ -391,6 +391,11 @@ async function saveBoot(rec: Recorder, result: ScenarioResult, st: AttemptState,
     const saved = mine && !(mine instanceof SnapshotUnusable) && mine.meta.bootedIn === rec.dir;
     result.boot = { ...result.boot, mode: 'booted', snapshot: plan.key, ...(saved ? { saved: true } : {}) };
     rec.event('snapshot-saved', { key: plan.key, dir, ms: result.timings.snapshotSaveMs, saved });
+    // Over the store's budget: the least recently used entries go (never this one). A failure here costs disk, not the run.
+    await pruneSnapshots(plan.key).then(
+      (p) => p.evicted.length && rec.event('snapshots-evicted', { keys: p.evicted, freedBytes: p.freedBytes }),
+      (e: unknown) => rec.event('snapshots-evicted', { error: errorMessage(e) }),
+    );
   } catch (e) {
     result.boot = { ...result.boot, mode: 'booted', snapshot: plan.key, saveError: errorMessage(e) };
     rec.event('snapshot-save-failed', errorMessage(e));

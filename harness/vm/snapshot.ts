@@ -8,13 +8,14 @@
 // into place with it. An entry that cannot be read or loaded is discarded and
 // the attempt boots instead; it is never a failed run.
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { cached, hashOf } from '../artifacts/store/cache.js';
 import { cacheRoot } from '../artifacts/store/root.js';
 import { errorMessage } from '../util/errors.js';
 import { sleep } from '../util/signals.js';
+import { parseSize } from '../scenario/duration.js';
 import type { VmDisk } from './argv.js';
 import type { Machine } from './machine.js';
 
@@ -88,6 +89,9 @@ export async function findSnapshot(key: string): Promise<Snapshot | SnapshotUnus
     const size = (await stat(state)).size;
     if (size !== meta.stateBytes) throw new Error(`state is ${size} bytes, meta.json says ${meta.stateBytes}`);
     const clientKey = await readFile(join(dir, 'client.key'), 'utf8');
+    // meta.json's mtime is the entry's last use: eviction (pruneSnapshots) goes by it.
+    const now = new Date();
+    await utimes(join(dir, 'meta.json'), now, now).catch(() => {});
     return { key, dir, meta, clientKey, state, bootConsole: join(dir, 'console.log') };
   } catch (e) {
     await discardSnapshot(key);
@@ -101,6 +105,46 @@ export async function discardSnapshot(key: string): Promise<void> {
   // The name the cache's sweep recognises as a temp dir of a dead process, should rm fail.
   const aside = join(cacheRoot(), KIND, `.tmp-${key}-discarded-0-${randomBytes(4).toString('hex')}`);
   if (await rename(dir, aside).then(() => true, () => false)) await rm(aside, { recursive: true, force: true }).catch(() => {});
+}
+
+/** The snapshot store's size limit: $KREPRO_SNAPSHOT_MAX (e.g. 8G, 0 = keep none but the newest), default 4 GiB. */
+export function snapshotBudget(env = process.env.KREPRO_SNAPSHOT_MAX): number {
+  if (env === undefined || env === '') return 4 * 1024 ** 3;
+  try {
+    return parseSize(env);
+  } catch {
+    throw new Error(`KREPRO_SNAPSHOT_MAX=${env}: not a size (e.g. 4G, 500M)`);
+  }
+}
+
+/**
+ * Keep the snapshot store under `maxBytes`: discard the least recently used
+ * entries (by meta.json's mtime, touched on every restore) until it fits —
+ * never `keep`, the one just saved. Bisection saves one snapshot per point and
+ * uses it only for that point's runs; without this they piled up (21 entries,
+ * 2.5 GB in one bisection). Returns the evicted keys and the bytes freed.
+ */
+export async function pruneSnapshots(keep: string, maxBytes = snapshotBudget()): Promise<{ evicted: string[]; freedBytes: number }> {
+  const root = join(cacheRoot(), KIND);
+  const entries: { key: string; bytes: number; used: number }[] = [];
+  for (const key of await readdir(root).catch(() => [] as string[])) {
+    if (key.startsWith('.') || !/^[0-9a-f]{64}$/.test(key)) continue;
+    const used = (await stat(join(root, key, 'meta.json')).catch(() => undefined))?.mtimeMs ?? 0; // unreadable: oldest
+    const bytes = (await stat(join(root, key, 'state')).catch(() => undefined))?.size ?? 0;
+    entries.push({ key, bytes, used });
+  }
+  let total = entries.reduce((n, e) => n + e.bytes, 0);
+  const evicted: string[] = [];
+  let freedBytes = 0;
+  for (const e of entries.sort((a, b) => a.used - b.used)) {
+    if (total <= maxBytes) break;
+    if (e.key === keep) continue;
+    await discardSnapshot(e.key);
+    total -= e.bytes;
+    freedBytes += e.bytes;
+    evicted.push(e.key);
+  }
+  return { evicted, freedBytes };
 }
 
 export interface SaveInputs {
