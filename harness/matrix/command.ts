@@ -32,6 +32,7 @@ export function describe(s: MatrixSummary, dir: string): string {
   }
   for (const g of s.signatures) lines.push(`  signature ${g.signature} ${g.title}: ${g.cells.length} cell(s)`);
   lines.push(`report: ${resolve(dir, 'summary.json')}`);
+  lines.push(`html: ${resolve(dir, 'report.html')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -6,6 +6,7 @@ import { cp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeAtomic, writeJsonAtomic } from '../results/atomic.js';
 import { InputError } from '../util/errors.js';
+import { writeMatrixHtml } from './html.js';
 import { assemble, matrixJunit, readSummary } from './report.js';
 import type { MatrixSummary } from './types.js';
 
@@ -40,7 +41,7 @@ export function mergeSummaries(parts: MatrixSummary[], sources: string[] = []): 
   });
 }
 
-/** Merge the reports in `dirs` into `out`: summary.json, junit.xml, and every cell's attempt directories. */
+/** Merge the reports in `dirs` into `out`: summary.json, junit.xml, report.html, and every cell's attempt directories. */
 export async function mergeReports(dirs: string[], out: string): Promise<MatrixSummary> {
   const parts = await Promise.all(dirs.map((d) => readSummary(d)));
   const merged = mergeSummaries(parts.map((p) => p.summary), parts.map((p) => resolve(p.dir)));
@@ -51,5 +52,6 @@ export async function mergeReports(dirs: string[], out: string): Promise<MatrixS
   }
   await writeJsonAtomic(join(out, 'summary.json'), merged);
   await writeAtomic(join(out, 'junit.xml'), matrixJunit(merged));
+  await writeMatrixHtml(out, merged);
   return merged;
 }

@@ -1,6 +1,6 @@
 // krepro matrix: expand the cells, keep this shard's, run them through the
 // suite's attempt runner (run/suite.ts's runRepeated) in VM slots, and write
-// summary.json + junit.xml after every cell (a killed nightly keeps what it
+// summary.json, junit.xml and report.html after every cell (a killed nightly keeps what it
 // did). Artifacts are built once: the cache shares one build between
 // concurrent cells of this process and locks each key against others.
 import os from 'node:os';
@@ -11,6 +11,7 @@ import { runRepeated } from '../run/suite.js';
 import { interrupted } from '../util/interrupt.js';
 import { note } from '../util/progress.js';
 import { expandMatrix } from './expand.js';
+import { writeMatrixHtml } from './html.js';
 import { buildSummary, cellFacts, matrixJunit, readSummary, type CellFacts } from './report.js';
 import { shardCells, type Shard } from './shard.js';
 import { defaultJobs, memoryBudgetMiB, needMiB, runSlots, type HostSize } from './slots.js';
@@ -59,6 +60,7 @@ export async function runMatrix(m: Matrix, opts: MatrixOptions): Promise<{ dir: 
     });
     await writeJsonAtomic(join(dir, 'summary.json'), summary);
     await writeAtomic(join(dir, 'junit.xml'), matrixJunit(summary));
+    await writeMatrixHtml(dir, summary);
     return summary;
   };
   await runSlots(cells, { jobs, budgetMiB, need: needMiB, stop: () => interrupted.aborted }, async (cell) => {
