@@ -18,11 +18,14 @@ export async function runSteps(ctx: RunContext, outcome: Outcome, result: Scenar
   const t0 = Date.now();
   // Aborted when the steps must end: the scenario timeout, or a step that did not succeed.
   const end = new AbortController();
-  // `timeout` covers the whole attempt (boot included), so only what is left of it applies here.
+  // `timeout` covers boot (or restore) + steps, so only what is left of it applies here. Fetching
+  // and building artifacts is not the guest's time: a cold ZFS build under load (38 min once)
+  // must not use up a scenario's timeout before it boots.
+  const used = rec.now() - (result.timings.artifactsMs ?? 0);
   const global = setTimeout(() => {
     outcome.hang ??= { step: rec.steps.at(-1)?.index ?? 0, message: `scenario timeout (${sc.timeoutMs / 1000}s) reached` };
     end.abort(new Error('scenario timeout'));
-  }, Math.max(0, sc.timeoutMs - rec.now()));
+  }, Math.max(0, sc.timeoutMs - used));
   ctx = { ...ctx, signal: linkedController(ctx.signal, end.signal).signal };
   let consoleFrom = ctx.console.lineCount;
   try {

@@ -153,7 +153,7 @@ export const scenarioSpec = obj({
   machine: def(machineSpec, {}),
   cmdline: def(list(str(), { expects: 'a list of kernel parameters' }), [], 'Appended to the default kernel command line.'),
   disks: def(items(diskSpec, { expects: 'a list of disks' }), []),
-  timeout: def(duration({ positive: true }), '30m', 'The whole run (boot + steps); reaching it is a hang.'),
+  timeout: def(duration({ positive: true }), '30m', 'Boot (or restore) + steps of one attempt, not counting artifact fetches and builds; reaching it is a hang.'),
   'boot-timeout': def(duration({ positive: true }), '5m', 'Boot until the guest answers SSH; reaching it is a boot failure.'),
   steps: def(items(stepSpec, { expects: 'a list of steps' }), []),
   expect: def(expectSpec, {}),
