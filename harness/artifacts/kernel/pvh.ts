@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { cached } from '../store/cache.js';
 import { execa } from '../../util/children.js';
 import { errorMessage } from '../../util/errors.js';
+import { withTask } from '../../util/progress.js';
 import type { KernelArtifact } from './artifact.js';
 
 export type KernelEntry = 'pvh' | 'bzimage';
@@ -85,7 +86,7 @@ function align4(n: number): number {
  */
 export async function bootKernel(kernel: KernelArtifact, want: 'auto' | 'bzimage'): Promise<BootKernel> {
   if (want === 'bzimage') return { path: kernel.bzImage, entry: 'bzimage', why: 'machine.entry: bzimage' };
-  const dir = await cached('kernel-pvh', kernel.hash, async (tmp) => {
+  const dir = await cached('kernel-pvh', kernel.hash, (tmp) => withTask(`unpack the PVH vmlinux of ${kernel.release}`, {}, async () => {
     const image = await readFile(kernel.bzImage);
     let verdict: { pvh: boolean; why?: string; format?: string };
     try {
@@ -100,7 +101,7 @@ export async function bootKernel(kernel: KernelArtifact, want: 'auto' | 'bzimage
       verdict = { pvh: false, why: `no vmlinux from the bzImage: ${errorMessage(e)}` };
     }
     await writeFile(join(tmp, 'entry.json'), `${JSON.stringify(verdict)}\n`);
-  });
+  }));
   const v = JSON.parse(await readFile(join(dir, 'entry.json'), 'utf8')) as { pvh: boolean; why?: string };
   return v.pvh ? { path: join(dir, 'vmlinux'), entry: 'pvh' } : { path: kernel.bzImage, entry: 'bzimage', why: v.why };
 }
