@@ -11,8 +11,10 @@ const TRACE_START = /^(?:Call Trace|Call trace|Backtrace|\s*backtrace(?: \(crc [
 // Inside a trace: frames, IRQ/TASK brackets, and the interrupted context's registers.
 const TRACE_BODY = /^(?:\s|<\/?(?:TASK|IRQ|NMI|SOFTIRQ|EOI)>|\(\.\.\.\)|[RE]?IP:|Code:|R[SB]P:|R[A-D]X:|R[SD]I:|R\d{1,2}:|FS:|CS:|CR2|DR\d|PKRU|\[<|[\w.$]+\+0x)/;
 const TRACE_END = /^\s*<\/TASK>\s*$/;
-// What follows a finished trace and still belongs to the report.
-const TAIL = /^(?:Modules linked in|CR2: |Kernel Offset|FIX |Disabling lock debugging|\s*RIP  \[<|\s*RSP <|\s*EIP: \[<)/;
+// What follows a finished trace and still belongs to the report. With lockdep's irq tracing on
+// (PROVE_LOCKING), __warn() prints the irq event stamps between the trace and "---[ end trace"
+// (real capture: crashmod refcount and odebug on the 6.12 debug kernel).
+const TAIL = /^(?:Modules linked in|CR2: |Kernel Offset|FIX |Disabling lock debugging|irq event stamp: |(?:hard|soft)irqs last +(?:en|dis)abled at|\s*RIP  \[<|\s*RSP <|\s*EIP: \[<)/;
 const END_MARK = /^---\[ end (?:trace|Kernel panic)/;
 // x86 oops_end() prints the faulting registers once more after "---[ end trace"; they are the oops's own lines.
 const END_TRACE = /^---\[ end trace/;
