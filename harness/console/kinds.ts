@@ -86,6 +86,22 @@ const PAGE_CHECK = /^(?:bad_page|free_page_is_bad\w*|free_pages_check\w*|check_n
 // DEBUG_PREEMPT's check, which names the caller itself ("caller is FUNC").
 const PREEMPT_CHECK = /^(?:check_preemption_disabled|debug_smp_processor_id|__this_cpu_preempt_check)$/;
 
+// Kernels built out of tree (O=) with a relative or absolute source path print it in front of the
+// file: "kernel BUG at ../../../kernel-src/…/linux-source-6.12/mm/usercopy.c:102!" (real capture, krepro's
+// own 6.12 build). Rows that decide by file compare from the tree's top-level directory on.
+const TREE_TOP = new Set(['arch', 'block', 'certs', 'crypto', 'drivers', 'fs', 'include', 'init', 'io_uring', 'ipc', 'kernel', 'lib', 'mm', 'net', 'rust', 'samples', 'security', 'sound', 'virt']);
+
+/** "../../x/linux-source-6.12/mm/usercopy.c" -> "mm/usercopy.c"; a path already relative to the tree stays. */
+export function treePath(file: string | undefined): string | undefined {
+  if (!file || !/^(?:\.\.?\/|\/)/.test(file)) return file;
+  const parts = file.split('/');
+  // The tree's own directory (linux-6.12, linux-source-6.12) when there is one, so /home/u/kernel/linux/… is not cut at kernel/.
+  let from = 0;
+  parts.forEach((p, i) => { if (/^linux/.test(p)) from = i + 1; });
+  const top = parts.findIndex((p, i) => i >= from && i < parts.length - 1 && TREE_TOP.has(p));
+  return top >= 0 ? parts.slice(top).join('/') : file;
+}
+
 /** Lockdep report headers (6.x "WARNING: …", ≤ 4.9 "[ INFO: … ]"/"[ BUG: … ]") → the title people search for. */
 function lockdepTitle(g: Groups): string {
   const what = (g.what ?? '').replace(/[.!]$/, '');
@@ -110,7 +126,8 @@ const WARNING_FLAVOURS: Array<{ fn?: RegExp; file?: RegExp; title: string }> = [
 
 function warningTitle(g: Groups): string {
   const fn = g.fn ? g.fn.replace(/\.(?:isra|constprop|part|cold)(?:\.\d+)?/g, '') : '';
-  const f = WARNING_FLAVOURS.find((w) => (fn && w.fn?.test(fn)) || (g.file && w.file?.test(g.file)));
+  const file = treePath(g.file);
+  const f = WARNING_FLAVOURS.find((w) => (fn && w.fn?.test(fn)) || (file && w.file?.test(file)));
   return f ? f.title : 'WARNING';
 }
 
@@ -206,7 +223,7 @@ export const KINDS: Kind[] = [
   { kind: 'oom', hint: 'Out of memory', start: /^Out of memory(?: and no killable processes|: Killed process (?<pid>\d+) \((?<comm>[^)]*)\))/,
     title: 'out of memory', guilty: ['frames'], partOf: ['oom'], end: { gap: 0, maxLines: 1 } },
   { kind: 'kernel-bug', hint: 'kernel BUG', start: /^kernel BUG at (?<file>[^:\s]+):(?<line>\d+)!/,
-    title: (g) => (g.file === 'mm/usercopy.c' ? 'BUG: bad usercopy' : 'kernel BUG'), guilty: ['pc', 'frames'], partOf: ['list-corruption', 'cfi', 'usercopy'], end: TRACE },
+    title: (g) => (treePath(g.file) === 'mm/usercopy.c' ? 'BUG: bad usercopy' : 'kernel BUG'), guilty: ['pc', 'frames'], partOf: ['list-corruption', 'cfi', 'usercopy'], end: TRACE },
   { kind: 'invalid-opcode', hint: 'invalid opcode', start: /^(?:Oops: )?invalid opcode: [0-9a-f]{4}/,
     title: 'invalid opcode', guilty: ['pc', 'frames'], partOf: '*', end: TRACE },
   { kind: 'divide-error', hint: 'divide error', start: /^(?:Oops: )?divide error: [0-9a-f]{4}/,

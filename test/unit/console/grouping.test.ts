@@ -91,3 +91,12 @@ t.test('build-specific clone suffixes do not change titles', async (t) => {
   const mk = (fn: string) => `[ 1.0] BUG: kernel NULL pointer dereference, address: 0000000000000008\n[ 1.0] RIP: 0010:${fn}+0x5/0x10 [m]\n`;
   t.equal(triage(mk('delta.isra.0'))[0]!.title, triage(mk('delta.constprop.0'))[0]!.title);
 });
+
+t.test('a kernel BUG in mm/usercopy.c is a bad usercopy, whatever source path the build printed', async (t) => {
+  // Real capture (6.12 debug kernel built out of tree): "kernel BUG at ../../../kernel-src/…/linux-source-6.12/mm/usercopy.c:102!".
+  // Without the "usercopy:" line before it (lost, or interleaved away) the BUG alone still says what it is.
+  const log = readFileSync(join(FIX, 'real-6.12-debug-faults.log'), 'utf8').split('\n').filter((l) => !l.includes('usercopy: Kernel memory exposure')).join('\n');
+  const r = triage(log).find((x) => x.kind === 'kernel-bug');
+  t.ok(r?.excerpt.includes('linux-source-6.12/mm/usercopy.c'), 'the build path is in the report');
+  t.equal(r?.title, 'BUG: bad usercopy in crashmod_usercopy');
+});

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { KINDS } from '../../../harness/console/kinds.js';
+import { KINDS, treePath } from '../../../harness/console/kinds.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/console');
 
@@ -23,4 +23,12 @@ t.test('rows are well formed', async (t) => {
     t.ok(k.end.maxLines > 0, `${k.kind}: bounded`);
     if (k.burst) t.ok(k.partOf?.includes(k.kind), `${k.kind}: later hits of a burst join it`);
   }
+});
+
+t.test('source paths are read from the kernel tree\'s top-level directory', async (t) => {
+  t.equal(treePath('../../../kernel-src/939d94e4/linux-source-6.12/mm/usercopy.c'), 'mm/usercopy.c', 'krepro\'s out-of-tree build');
+  t.equal(treePath('/usr/src/linux-6.12/arch/x86/kernel/traps.c'), 'arch/x86/kernel/traps.c', 'absolute, a top-level name further down stays');
+  t.equal(treePath('/home/u/kernel/linux/lib/refcount.c'), 'lib/refcount.c', 'a directory named like a top-level one above the tree');
+  t.equal(treePath('lib/list_debug.c'), 'lib/list_debug.c', 'already relative');
+  t.equal(treePath('/root/.cache/krepro/kmod/src/crashmod.c'), '/root/.cache/krepro/kmod/src/crashmod.c', 'an out-of-tree module keeps its path');
 });
