@@ -28,9 +28,11 @@ const USAGE = `usage:
   krepro bisect --resume DIR                  first bad commit of the module/ZFS source the image builds; exit 0 found, 1 none
   krepro lock SCENARIO.yaml…                  resolve every Debian package a scenario uses; write NAME.lock.json beside it (runs obey it)
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
-  krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--results DIR]
+  krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--results DIR] [--summary-md FILE]
                                               run scenario × kernel × zfs × cmdline cells; exit 1 only for new failures, 3 errors
-  krepro merge-reports DIR… --out DIR         join shard reports into one (as one unsharded run would write it)
+  krepro merge-reports DIR… --out DIR [--summary-md FILE]
+                                              join shard reports into one (as one unsharded run would write it)
+                                              (--summary-md: new/fixed/flaky as markdown under 1 MiB, e.g. $GITHUB_STEP_SUMMARY)
   krepro schema [--out FILE] [--matrix]       print the scenario (or matrix file) JSON Schema
   krepro doctor [--install]                   check host requirements (all groups) and KVM; --install installs what is missing (root)
   krepro kernel build SCENARIO.yaml | --source linux-source-6.12|GIT --ref REF|DIR
@@ -179,6 +181,7 @@ async function matrix(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, options: {
       jobs: { type: 'string' }, shard: { type: 'string' }, baseline: { type: 'string' }, results: { type: 'string', default: 'results' },
+      'summary-md': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('matrix: name one matrix file');
@@ -188,7 +191,7 @@ async function matrix(argv: string[]): Promise<number> {
     return 3;
   }
   try {
-    return await matrixCommand({ file: positionals[0]!, resultsDir: values.results!, shard: values.shard, jobs: values.jobs, baseline: values.baseline }, process.stdout);
+    return await matrixCommand({ file: positionals[0]!, resultsDir: values.results!, shard: values.shard, jobs: values.jobs, baseline: values.baseline, summaryMd: values['summary-md'] }, process.stdout);
   } catch (e) {
     if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;
     process.stderr.write(`${e.message}\n`);
@@ -197,10 +200,10 @@ async function matrix(argv: string[]): Promise<number> {
 }
 
 async function mergeReportsCmd(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, 'summary-md': { type: 'string' } } });
   if (positionals.length === 0 || !values.out) throw new UsageError('merge-reports: name the shard report directories and --out DIR');
   try {
-    return await mergeCommand(positionals, values.out, process.stdout);
+    return await mergeCommand(positionals, values.out, process.stdout, { summaryMd: values['summary-md'] });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     process.stderr.write(`${e.message}\n`);

@@ -1,7 +1,9 @@
 // The work behind `krepro matrix` and `krepro merge-reports` (cli.ts only parses).
 import type { Writable } from 'node:stream';
 import { resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { loadMatrix } from './load.js';
+import { summaryMarkdown } from './markdown.js';
 import { mergeReports } from './merge.js';
 import { runMatrix } from './run.js';
 import { parseShard } from './shard.js';
@@ -14,6 +16,8 @@ export interface MatrixCommand {
   shard?: string;
   jobs?: string;
   baseline?: string;
+  /** Also write the CI job summary (markdown, size-capped) to this file. */
+  summaryMd?: string;
 }
 
 function jobsOf(s: string | undefined): number | undefined {
@@ -43,11 +47,18 @@ export async function matrixCommand(o: MatrixCommand, out: Writable): Promise<nu
   const m = await loadMatrix(o.file);
   const { dir, summary } = await runMatrix(m, { resultsDir: o.resultsDir, ...(shard ? { shard } : {}), ...(jobs ? { jobs } : {}), ...(o.baseline ? { baseline: o.baseline } : {}) });
   out.write(describe(summary, dir));
+  if (o.summaryMd) await writeSummaryMd(o.summaryMd, summary);
   return summary.exitCode;
 }
 
-export async function mergeCommand(dirs: string[], outDir: string, out: Writable): Promise<number> {
+export async function mergeCommand(dirs: string[], outDir: string, out: Writable, o: { summaryMd?: string } = {}): Promise<number> {
   const merged = await mergeReports(dirs, outDir);
   out.write(describe(merged, outDir));
+  if (o.summaryMd) await writeSummaryMd(o.summaryMd, merged);
   return merged.exitCode;
+}
+
+/** The job summary, written in place (a CI runner may watch that very file, e.g. $GITHUB_STEP_SUMMARY). */
+async function writeSummaryMd(file: string, s: MatrixSummary): Promise<void> {
+  await writeFile(resolve(file), summaryMarkdown(s));
 }
