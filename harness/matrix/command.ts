@@ -8,7 +8,7 @@ import { mergeReports } from './merge.js';
 import { runMatrix } from './run.js';
 import { parseShard } from './shard.js';
 import type { MatrixSummary } from './types.js';
-import { InputError } from '../util/errors.js';
+import { errorMessage, InputError } from '../util/errors.js';
 
 export interface MatrixCommand {
   file: string;
@@ -60,5 +60,7 @@ export async function mergeCommand(dirs: string[], outDir: string, out: Writable
 
 /** The job summary, written in place (a CI runner may watch that very file, e.g. $GITHUB_STEP_SUMMARY). */
 async function writeSummaryMd(file: string, s: MatrixSummary): Promise<void> {
-  await writeFile(resolve(file), summaryMarkdown(s));
+  await writeFile(resolve(file), summaryMarkdown(s)).catch((e: unknown) => {
+    throw new InputError(`--summary-md ${file}: cannot write the job summary (the report itself is written): ${errorMessage(e)}`, { cause: e });
+  });
 }

@@ -45,7 +45,7 @@ export function summaryMarkdown(s: MatrixSummary, opts: { maxBytes?: number } = 
     `**${s.totals.cells}** of ${s.matrix.cells} cells: ${s.totals.passed} passed, ${s.totals.failed} failed, ${s.totals.error} error — `,
     `${news} new, ${count('fixed')} fixed, ${count('flaky')} flaky, ${count('still-failing')} still failing, ${count('known')} known; `,
     `exit status ${s.exitCode}; ${duration(s.run.durationMs)}`,
-    `${s.run.merged?.length ? ` (${s.run.merged.length} shards)` : ''}.\n`,
+    `${s.run.merged?.length ? ` (merged from ${s.run.merged.length} report${s.run.merged.length === 1 ? '' : 's'})` : ''}.\n`,
     s.baseline ? `Compared with ${mdCell(s.baseline)}.\n` : 'No baseline: every cell is new.\n',
     ...s.notes.map((n) => `> ${mdCell(n)}\n`),
   ].join('');

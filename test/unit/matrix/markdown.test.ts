@@ -21,7 +21,7 @@ t.test('merge-reports --summary-md writes the table of what changed, news first'
   t.equal(code, 1, 'the exit status is the report\'s');
   const md = await readFile(file, 'utf8');
   t.match(md, /^## krepro nightly: 2 new failures\n/);
-  t.match(md, /\*\*10\*\* of 10 cells: 2 passed, 7 failed, 1 error — 2 new, 0 fixed, 0 flaky, 3 still failing, 2 known; exit status 1; 1 h 0 min \(2 shards\)\./);
+  t.match(md, /\*\*10\*\* of 10 cells: 2 passed, 7 failed, 1 error — 2 new, 0 fixed, 0 flaky, 3 still failing, 2 known; exit status 1; 1 h 0 min \(merged from 2 reports\)\./);
   t.same(tableRows(md).map((l) => l.split(' | ').slice(0, 3).join(' | ')), [
     '| new failure | btrfs/send-balance/kernel=6.1.0-56-amd64 | failed',
     '| new failure | smoke/hostile/kernel=6.1.0-56-amd64 | failed',
@@ -30,6 +30,13 @@ t.test('merge-reports --summary-md writes the table of what changed, news first'
   t.match(md, /\| new failure \| btrfs\/send-balance\/kernel=6\.1\.0-56-amd64 \| failed \| 1\/1 \| passed 0\/1 \| kernel BUG in read\\_node\\_slot \|/);
   t.match(md, /\| WARNING in &lt;script&gt;document.title='pwned'&lt;\/script&gt; &amp; "q" &lt;img src=x onerror=alert\(1\)&gt; \|/, 'markup from a console is text');
   t.notMatch(md, /more rows? not shown/);
+
+  // One shard alone: the merge's note is said; an unwritable summary file is a clear error.
+  const one = path.join(root, 'one.md');
+  await mergeCommand([shards[0]!], path.join(root, 'one'), sink(), { summaryMd: one });
+  t.match(await readFile(one, 'utf8'), /\n> merged without shard\(s\) 2\/2: their cells are missing\n/);
+  await t.rejects(mergeCommand(shards, path.join(root, 'again2'), sink(), { summaryMd: path.join(root, 'no', 'such', 'dir.md') }),
+    { name: 'InputError', message: /^--summary-md .*dir\.md: cannot write the job summary \(the report itself is written\): ENOENT/ });
 });
 
 t.test('a table cell holds one line, with no pipe or markup of its own', async (t) => {
