@@ -138,6 +138,18 @@ t.test('every call site that starts a program by expression is declared, and its
   t.same(uncovered, [], 'programs behind dynamic call sites are requirements');
 });
 
+/** Programs a library starts for a test, given by path (playwright-core launches Chromium): file → programs. */
+const LAUNCHED: Record<string, string[]> = {
+  'test/e2e/matrix-report-browser.test.ts': ['chromium'],
+};
+
+t.test('programs a library launches by path (executablePath) are declared and are requirements', async (t) => {
+  const launching = scanned.filter((f) => /executablePath\s*:/.test(readFileSync(join(ROOT, f), 'utf8')));
+  t.same(launching.sort(), Object.keys(LAUNCHED).sort(), 'declare files that hand a library an executablePath in LAUNCHED');
+  const uncovered = Object.values(LAUNCHED).flat().filter((n) => !bins.has(n));
+  t.same(uncovered, [], 'programs launched through a library are requirements');
+});
+
 t.test('what the build systems run is in the group their build checks', async (t) => {
   for (const b of BUILD_SYSTEMS) {
     const r = REQUIREMENTS.find((x) => x.need === b.need && (x.bin === b.what || x.file === b.what));
