@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { esc, matrixHtml, readEvidence, relHref } from '../../../harness/matrix/html.js';
+import { buildSummary, type CellFacts } from '../../../harness/matrix/report.js';
 import { HOSTILE_TITLE, PLANS, writeMergedReport } from './result-dirs.js';
 
 /** Every href in the page that is not an anchor or a web link: relative file links. */
@@ -72,4 +73,23 @@ t.test('the page is self-contained: no stylesheet, script or image from elsewher
   t.notMatch(html, /<link\b|<[^>]+\ssrc=|@import|url\(/);
   const web = [...html.matchAll(/href="(https?:[^"]+)"/g)].map((m) => m[1]);
   t.same([...new Set(web)], ['https://github.com/openzfs/zfs/issues/18394'], 'only the known failure\'s upstream link');
+});
+
+t.test('a cmdline axis makes rows: one per scenario × cmdline variant, said under the scenario', async (t) => {
+  const cell = (index: number, cmdline: string[], verdict: 'passed' | 'failed'): CellFacts => ({
+    id: `smoke/boot/cmdline=${cmdline.join(',')}`, index, scenario: 'smoke/boot', name: 'boot', axes: { cmdline },
+    verdict, message: verdict === 'passed' ? 'ok' : 'step 2 exited 1', attempts: 1, failures: verdict === 'failed' ? 1 : 0,
+    rate: verdict === 'failed' ? '1/1' : '0/1', attemptVerdicts: [verdict], durationMs: 5000, artifacts: {}, dirs: [],
+  });
+  const s = buildSummary([cell(0, [], 'passed'), cell(1, ['spl.spl_panic_halt=1', 'x<y'], 'failed')], {
+    matrix: { file: 'm.yaml', name: 'm', cells: 2, known: [] }, impossible: [], notes: [], today: '2026-12-03',
+    run: { startedAt: '', finishedAt: '', durationMs: 5000 },
+  });
+  const html = matrixHtml(s, new Map());
+  const rows = html.split('<tbody>')[1]!.split('</tbody>')[0]!.trim().split('\n');
+  t.equal(rows.length, 2);
+  t.match(rows[0]!, /<div>smoke\/boot<\/div><div class="dim">cmdline: \(none\)<\/div>/);
+  t.match(rows[1]!, /cmdline: spl\.spl_panic_halt=1 x&lt;y<\/div>[\s\S]*data-verdict="failed"/);
+  t.match(html, /<th colspan="1" data-kernel="">scenario&#39;s kernel<\/th>/, 'no kernel axis: the scenario\'s own kernel');
+  t.match(html, /step-failed|step 2 exited 1/);
 });
