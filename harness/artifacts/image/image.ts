@@ -4,7 +4,7 @@
 import { execa } from '../../util/children.js';
 import { createHash } from 'node:crypto';
 import { appendFile, chmod, copyFile, mkdir, readFile, readdir, rm, stat, symlink, writeFile, lstat } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, extname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ImageSpec } from '../../scenario/types.js';
 import { aptFetch, type DebFile } from '../store/apt.js';
@@ -13,7 +13,7 @@ import { newcArchive, packTree, S_IFDIR, S_IFREG } from './cpio.js';
 import { missingLibraries } from './elf.js';
 import type { KernelArtifact } from '../kernel/artifact.js';
 import { runBuilders, type BuildHookResult } from './builders.js';
-import { mergeModules, moduleClosure, readModuleIndex } from './module-closure.js';
+import { imageModulePath, mergeModules, moduleClosure, readModuleIndex } from './module-closure.js';
 import { globRegex, loadRecipe, type Recipe } from './recipe.js';
 import { withTask } from '../../util/progress.js';
 import { asBuildError } from '../../util/errors.js';
@@ -135,8 +135,9 @@ async function installModules(recipe: Recipe, kernel: KernelArtifact, built: Bui
   // A kernel with everything built in (kernel: { build: … } with qemu-virt) loads nothing, but depmod still needs the dir.
   await mkdir(dest, { recursive: true });
   for (const m of [...loads, ...onDemand]) {
-    await mkdir(dirname(join(dest, m.path)), { recursive: true });
-    await copyFile(index.files?.get(m.path) ?? join(kernel.modulesDir, m.path), join(dest, m.path));
+    const to = join(dest, imageModulePath(m.path));
+    await mkdir(dirname(to), { recursive: true });
+    await copyModule(index.files?.get(m.path) ?? join(kernel.modulesDir, m.path), to);
   }
   // Without these, depmod and the guest's modprobe would treat built-in modules as missing.
   for (const f of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) {
@@ -144,13 +145,22 @@ async function installModules(recipe: Recipe, kernel: KernelArtifact, built: Bui
   }
   await execa('depmod', ['-b', tree, kernel.release]);
   await mkdir(join(tree, 'etc', 'krepro'), { recursive: true });
-  await writeFile(join(tree, 'etc', 'krepro', 'modules'), loads.map((m) => [m.path, ...m.params].join(' ') + '\n').join(''));
+  await writeFile(join(tree, 'etc', 'krepro', 'modules'), loads.map((m) => [imageModulePath(m.path), ...m.params].join(' ') + '\n').join(''));
   const options = onDemand.filter((m) => m.params.length).map((m) => `options ${m.name} ${m.params.join(' ')}\n`);
   if (options.length) {
     await mkdir(join(tree, 'etc', 'modprobe.d'), { recursive: true });
     await writeFile(join(tree, 'etc', 'modprobe.d', 'krepro.conf'), options.join(''));
   }
   return loads.map((m) => m.name);
+}
+
+const DECOMPRESS: Record<string, string> = { '.xz': 'xz', '.zst': 'zstd', '.gz': 'gzip' };
+
+/** Copy one module, decompressing a .ko.xz/.zst/.gz (the guest's busybox insmod and modprobe load only plain .ko). */
+async function copyModule(from: string, to: string): Promise<void> {
+  const tool = DECOMPRESS[extname(from)];
+  if (!tool || !from.endsWith(`.ko${extname(from)}`)) return copyFile(from, to);
+  await execa(tool, ['-dc', from], { stdout: { file: to } });
 }
 
 /** Directories the init and dropbear expect, with the modes sshd insists on. */

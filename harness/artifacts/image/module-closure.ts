@@ -84,7 +84,8 @@ export interface ModuleLoad {
 
 /**
  * The modules to load for `wanted` ("name [param=value ...]" each), dependencies first, each once.
- * Built-in modules are skipped; unknown names throw with the list.
+ * Built-in modules are skipped; unknown names throw with the list, but for
+ * `name?`: a driver older kernels lack (pvpanic_pci before 5.12) is left out.
  */
 export function moduleClosure(index: ModuleIndex, wanted: string[]): ModuleLoad[] {
   const order: ModuleLoad[] = [];
@@ -98,12 +99,18 @@ export function moduleClosure(index: ModuleIndex, wanted: string[]): ModuleLoad[
     order.push({ name: moduleName(path), path, params });
   };
   for (const w of wanted) {
-    const [raw, ...params] = w.trim().split(/\s+/);
-    const name = moduleName(raw ?? '');
+    const [raw = '', ...params] = w.trim().split(/\s+/);
+    const optional = raw.endsWith('?');
+    const name = moduleName(optional ? raw.slice(0, -1) : raw);
     const path = index.paths.get(name);
     if (path) visit(path, params);
-    else if (!index.builtin.has(name)) unknown.push(name);
+    else if (!index.builtin.has(name) && !optional) unknown.push(name);
   }
   if (unknown.length) throw new Error(`kernel modules not found (neither in modules.dep nor built in): ${unknown.join(', ')}`);
   return order;
+}
+
+/** Where a module goes in an image: compressed modules (trixie's .ko.xz) are unpacked, as busybox insmod cannot read them. */
+export function imageModulePath(path: string): string {
+  return path.replace(/\.ko\.(xz|zst|gz)$/, '.ko');
 }

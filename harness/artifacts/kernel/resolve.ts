@@ -3,7 +3,7 @@
 // the cache; user kernels ({path}) are used in place and only fingerprinted.
 import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { KernelSpec } from '../../scenario/types.js';
 import { aptFetch, type DebFile } from '../store/apt.js';
@@ -26,7 +26,7 @@ export async function resolveKernel(spec: KernelSpec): Promise<KernelArtifact> {
 }
 
 async function fetchImagePackage(abi: string, version?: string): Promise<DebFile> {
-  // bookworm: linux-image-ABI is the signed build (vmlinuz + modules); -unsigned exists for the same ABI.
+  // bullseye to trixie: linux-image-ABI is the signed build (vmlinuz + modules); -unsigned exists for the same ABI.
   let firstErr: unknown;
   const names = [`linux-image-${abi}`, `linux-image-${abi}-unsigned`];
   // Under a lock, the one it names: a hash mismatch must surface as itself, not as "no package".
@@ -49,6 +49,11 @@ async function debianKernel(abi: string, version?: string): Promise<KernelArtifa
   const dir = await cached('kernel', hash, (tmp) => withTask(`unpack kernel ${abi} (${deb.version})`, { important: true }, async (t) => {
     await execa('dpkg-deb', ['-x', deb.path, tmp]);
     if (!existsSync(join(tmp, 'boot', `vmlinuz-${abi}`))) throw new Error(`${basename(deb.path)} has no /boot/vmlinuz-${abi}`);
+    // trixie's packages are merged-/usr: modules in usr/lib/modules, where depmod -b and images do not look.
+    if (existsSync(join(tmp, 'usr', 'lib', 'modules', abi)) && !existsSync(join(tmp, 'lib', 'modules'))) {
+      await mkdir(join(tmp, 'lib'), { recursive: true });
+      await rename(join(tmp, 'usr', 'lib', 'modules'), join(tmp, 'lib', 'modules'));
+    }
     await rm(join(tmp, 'usr', 'share'), { recursive: true, force: true });
     t.update('depmod');
     // Debian ships no modules.dep (postinst runs depmod); images need it for the closure and modprobe.

@@ -46,8 +46,9 @@ export function pickDebianVersion(madison: string, upstream: string): string | u
 
 async function newestDebianZfs(): Promise<string> {
   await ensureLists();
-  const v = (await apt('apt-cache', ['madison', 'zfs-dkms'])).split('\n')[0]?.split('|')[1]?.trim();
-  if (!v) throw new Error('no zfs-dkms in the private apt lists');
+  // The newest of bookworm and its backports: trixie's userland needs a newer libc than the image has.
+  const v = (await apt('apt-cache', ['madison', 'zfs-dkms'])).split('\n').find((l) => / bookworm(-backports)?\/contrib /.test(l))?.split('|')[1]?.trim();
+  if (!v) throw new Error('no zfs-dkms of bookworm or bookworm-backports in the private apt lists');
   return v;
 }
 
@@ -80,7 +81,7 @@ async function debianZfsVersion(spec: string): Promise<string> {
   });
   if (!v) {
     const have = madison.split('\n').map((l) => l.split('|')[1]?.trim()).filter(Boolean).join(', ');
-    throw new Error(`no zfs-dkms ${spec} in bookworm, bookworm-backports (available: ${have || 'none'})`);
+    throw new Error(`no zfs-dkms ${spec} in Debian's archive (available: ${have || 'none'})`);
   }
   return v;
 }

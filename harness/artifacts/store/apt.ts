@@ -2,6 +2,13 @@
 // (cacheRoot()/apt): its own sources, lists, status and archives, the host's
 // trusted keyrings. Nothing in the host's apt setup is read for behaviour
 // except the mirror URL, and nothing there is ever written.
+//
+// Every release krepro can use is in the sources (bullseye, bookworm with its
+// backports, trixie, each with its updates and security suites), and the pins
+// keep a bare package name where it always was: bookworm first, then
+// bookworm-backports, bullseye and trixie only for names no other release
+// has. A request for an exact version (name=version) or an ABI-named package
+// (linux-image-5.10.0-32-amd64) is taken from the one release that has it.
 import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile, mkdtemp } from 'node:fs/promises';
@@ -13,6 +20,25 @@ import { errorMessage, firstLine, InfraError } from '../../util/errors.js';
 import { packageScope, type Lock } from './lock.js';
 
 const SUITE = 'bookworm';
+
+/** The suites in the private sources, with the pin priority that keeps a bare name in its usual release. */
+export const SUITES: ReadonlyArray<{ suite: string; security?: boolean; priority: number }> = [
+  { suite: 'bookworm', priority: 500 },
+  { suite: 'bookworm-updates', priority: 500 },
+  { suite: 'bookworm-security', security: true, priority: 500 },
+  { suite: 'bookworm-backports', priority: 100 },
+  { suite: 'bullseye', priority: 50 },
+  { suite: 'bullseye-updates', priority: 50 },
+  { suite: 'bullseye-security', security: true, priority: 50 },
+  { suite: 'trixie', priority: 40 },
+  { suite: 'trixie-updates', priority: 40 },
+  { suite: 'trixie-security', security: true, priority: 40 },
+];
+
+/** apt preferences for SUITES (pure; tested): one stanza per suite, by its archive name (n=). */
+export function aptPreferences(): string {
+  return SUITES.map((s) => `Package: *\nPin: release n=${s.suite}\nPin-Priority: ${s.priority}\n`).join('\n');
+}
 const LISTS_MAX_AGE_MS = 24 * 3600 * 1000;
 
 export function aptRoot(): string {
@@ -71,10 +97,7 @@ async function ensureConfig(): Promise<string> {
   const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
   const opt = existsSync(keyring) ? ` [signed-by=${keyring}]` : '';
   const sources = [
-    `deb${opt} ${m.debian} ${SUITE} main contrib`,
-    `deb${opt} ${m.debian} ${SUITE}-updates main contrib`,
-    `deb${opt} ${m.security} ${SUITE}-security main contrib`,
-    `deb${opt} ${m.debian} ${SUITE}-backports main contrib`,
+    ...SUITES.map((s) => `deb${opt} ${s.security ? m.security : m.debian} ${s.suite} main contrib`),
     '',
   ].join('\n');
   const conf = [
@@ -104,6 +127,7 @@ async function ensureConfig(): Promise<string> {
   ].join('\n');
   await writeIfChanged(join(etc, 'sources.list'), sources);
   await writeIfChanged(join(etc, 'apt.conf'), conf);
+  await writeIfChanged(join(etc, 'preferences'), aptPreferences());
   if (!existsSync(join(root, 'state', 'status'))) await writeFile(join(root, 'state', 'status'), '');
   return join(etc, 'apt.conf');
 }
@@ -129,21 +153,23 @@ export async function apt(cmd: string, args: string[], opts: { cwd?: string } = 
 /** apt-get update through the private config when lists are missing, older than a day, or `force`. */
 export async function ensureLists(force = false): Promise<void> {
   const stamp = join(aptRoot(), 'state', 'updated');
+  await ensureConfig();
+  // The stamp holds the sources it was made for: lists of other sources (a release added) are not fresh.
+  const sources = await readFile(join(aptRoot(), 'etc', 'sources.list'), 'utf8');
   const fresh = async (): Promise<boolean> => {
     const s = await stat(stamp).catch(() => null);
-    return !!s && Date.now() - s.mtimeMs < LISTS_MAX_AGE_MS;
+    return !!s && Date.now() - s.mtimeMs < LISTS_MAX_AGE_MS && (await readFile(stamp, 'utf8').catch(() => '')) === sources;
   };
   if (!force && (await fresh())) return;
-  await ensureConfig();
   await withLock(join(aptRoot(), 'update.lock'), async () => {
     const before = (await stat(stamp).catch(() => null))?.mtimeMs ?? 0;
     if (!force && (await fresh())) return;
     if (force && before > Date.now() - 60_000) return; // someone just updated
-    const t = task(`apt update (${SUITE} + updates, security, backports)`, { important: true });
+    const t = task(`apt update (${SUITES.filter((x) => !x.suite.includes('-')).map((x) => x.suite).join(', ')} + updates, security, backports)`, { important: true });
     try {
       await apt('apt-get', ['update', '-q']);
       const now = new Date();
-      await writeFile(stamp, '').then(() => utimes(stamp, now, now));
+      await writeFile(stamp, sources).then(() => utimes(stamp, now, now));
       t.done();
     } catch (err) {
       t.fail(firstLine(err));
