@@ -12,6 +12,11 @@ import { collectHangDiagnostics } from './diagnostics.js';
 import { executeStep } from './steps/index.js';
 import type { Outcome } from './verdict.js';
 
+/** What is left of the scenario timeout for the steps: the attempt's time so far, less its artifact fetches and builds. */
+export function stepsBudgetMs(timeoutMs: number, attemptMs: number, artifactsMs = 0): number {
+  return Math.max(0, timeoutMs - (attemptMs - artifactsMs));
+}
+
 /** Run every step of the scenario; facts go to `outcome`, timings to `result`. */
 export async function runSteps(ctx: RunContext, outcome: Outcome, result: ScenarioResult): Promise<void> {
   const { scenario: sc, rec } = ctx;
@@ -21,11 +26,10 @@ export async function runSteps(ctx: RunContext, outcome: Outcome, result: Scenar
   // `timeout` covers boot (or restore) + steps, so only what is left of it applies here. Fetching
   // and building artifacts is not the guest's time: a cold ZFS build under load (38 min once)
   // must not use up a scenario's timeout before it boots.
-  const used = rec.now() - (result.timings.artifactsMs ?? 0);
   const global = setTimeout(() => {
     outcome.hang ??= { step: rec.steps.at(-1)?.index ?? 0, message: `scenario timeout (${sc.timeoutMs / 1000}s) reached` };
     end.abort(new Error('scenario timeout'));
-  }, Math.max(0, sc.timeoutMs - used));
+  }, stepsBudgetMs(sc.timeoutMs, rec.now(), result.timings.artifactsMs));
   ctx = { ...ctx, signal: linkedController(ctx.signal, end.signal).signal };
   let consoleFrom = ctx.console.lineCount;
   try {
