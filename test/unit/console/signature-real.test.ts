@@ -45,3 +45,15 @@ for (const [name, kinds] of [['extra', 3], ['copyoverflow', 4], ['kobject', 2]] 
     t.equal(new Set(a.map((r) => r.signature)).size, kinds, 'different bugs, different signatures');
   });
 }
+
+// The 6.12 debug kernel (capture.sh --build qemu-virt,debug,kasan,sanitizers --runs 2): lockdep, KASAN,
+// KFENCE, UBSAN, kmemleak, debugobjects… reports, each scenario booted twice.
+for (const name of ['faults', 'heldfree', 'irqlock', 'irqorder', 'locking', 'rcu']) {
+  t.test(`6.12 debug kernel, scenario debug-${name}, two boots: the same titles and signatures`, async (t) => {
+    const a = triage(`real-6.12-debug-${name}.log`);
+    const b = triage(`real-6.12-debug-${name}-2.log`);
+    t.ok(a.length > 0, 'reports found');
+    t.same(b.map((r) => r.title), a.map((r) => r.title), 'same titles');
+    t.same(b.map((r) => r.signature), a.map((r) => r.signature), 'same signatures');
+  });
+}

@@ -28,7 +28,7 @@ function feedAll(parts: Array<Buffer | string>) {
   return d.flush(true);
 }
 
-for (const name of ['seed000-qemu-spl-panic-halt.log', 'synthetic-kasan-use-after-free.log', 'synthetic-hung-task-zfs-txg.log', 'synthetic-btrfs-transaction-abort.log', 'real-6.1-rcustall.log', 'real-6.1-uaf.log']) {
+for (const name of ['seed000-qemu-spl-panic-halt.log', 'real-6.12-debug-irqlock.log', 'synthetic-hung-task-zfs-txg.log', 'synthetic-btrfs-transaction-abort.log', 'real-6.1-rcustall.log', 'real-6.1-uaf.log']) {
   t.test(`${name}: same reports whatever the chunking`, async (t) => {
     const buf = log(name);
     const whole = triage(buf);
