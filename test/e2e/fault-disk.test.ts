@@ -2,20 +2,29 @@
 // with EIO after exactly N requests (console + exit code), a read fault that
 // ends on its own, and throttles that measurably slow dd — on virtio and on a
 // USB stick whose throttle must survive unplug/plug.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ScenarioResult } from '../../harness/results/types.js';
 import { krepro, leftoverQemu, results, runDir } from './helpers.js';
 
 const MiB = 2 ** 20;
 
-t.test('test/e2e/scenarios/fault-disk.yaml', async (t) => {
+// Two attempts (the scenario's repeat: 2): the second starts from the snapshot of a
+// booted guest, and every fault must act on it exactly as on the booted one.
+t.test('test/e2e/scenarios/fault-disk.yaml, booted and restored', async (t) => {
   const dir = t.testdir();
   const r = await krepro(['run', 'test/e2e/scenarios/fault-disk.yaml', '--results', dir]);
-  const res = (await results(dir)).get('fault-disk')!;
-  t.equal(res.verdict, 'passed', res.message, { output: r.all });
-  t.equal(r.exitCode, 0, 'exit code');
-  const base = join(await runDir(dir), 'fault-disk');
+  t.equal(r.exitCode, 0, 'exit code', { output: r.all });
+  const all = await results(dir);
+  t.equal(all.get('fault-disk-2')?.boot?.mode, 'restored', 'attempt 2 was restored from a snapshot');
+  for (const attempt of ['fault-disk-1', 'fault-disk-2']) await t.test(attempt, (t) => checkAttempt(t, dir, attempt, all.get(attempt)!));
+  t.same(await leftoverQemu(dir), [], 'no QEMU left behind');
+});
+
+async function checkAttempt(t: Test, dir: string, name: string, res: ScenarioResult): Promise<void> {
+  t.equal(res.verdict, 'passed', res.message);
+  const base = join(await runDir(dir), name);
   const out = (i: number) => readFile(join(base, res.steps[i - 1]!.output!), 'utf8');
   const consoleLog = await readFile(join(base, 'console.log'), 'utf8');
 
@@ -55,5 +64,4 @@ t.test('test/e2e/scenarios/fault-disk.yaml', async (t) => {
     for (const cmd of ['blockdev-add', 'blockdev-reopen', 'blockdev-del', 'block_set_io_throttle']) t.match(qmp, `"execute":"${cmd}"`);
     t.notMatch(qmp, /"error"/, 'QEMU accepted every command');
   });
-  t.same(await leftoverQemu(dir), [], 'no QEMU left behind');
-});
+}

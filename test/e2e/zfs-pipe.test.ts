@@ -3,21 +3,30 @@
 // report). On Debian 6.1 + ZFS 2.3.2 neither deadlocked here; the watchdog on
 // each receive would turn one that does into failed/hang at its wait step.
 import t from 'tap';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { krepro, leftoverQemu, results, runDir } from './helpers.js';
+import { krepro, leftoverQemu, results, ROOT, runDir } from './helpers.js';
 
-t.test('prefilled pipe: both receives finish under the watchdog (6.1 + 2.3.2)', async (t) => {
+// Two attempts: the second restores the snapshot of the first's booted guest
+// (ZFS loaded, pool disk attached) and must pass the same way.
+t.test('prefilled pipe: both receives finish under the watchdog (6.1 + 2.3.2), booted and restored', async (t) => {
   const dir = t.testdir();
-  const r = await krepro(['run', 'scenarios/zfs/recv-prefilled-pipe.yaml', '--results', dir]);
-  const res = (await results(dir)).get('zfs-recv-prefilled-pipe')!;
-  t.equal(res.verdict, 'passed', res.message);
+  const text = await readFile(join(ROOT, 'scenarios/zfs/recv-prefilled-pipe.yaml'), 'utf8');
+  const copy = join(dir, 'recv-prefilled-pipe.yaml');
+  await writeFile(copy, text.replace(/^timeout: (.*)$/m, 'timeout: $1\nrepeat: 2'));
+  const r = await krepro(['run', copy, '--results', join(dir, 'results')]);
   t.equal(r.exitCode, 0, 'exit code', { output: r.all });
-  const waits = res.steps.filter((s) => s.label.includes('(watchdog)'));
-  t.same(waits.map((s) => s.status), ['ok', 'ok'], 'each receive finished before its watchdog fired');
-  const out = await readFile(join(await runDir(dir), 'zfs-recv-prefilled-pipe', res.steps.at(-1)!.output!), 'utf8');
-  t.match(out, /tank\/plain identical to tank\/data/, 'as shipped: received content identical to the source');
-  t.match(out, /tank\/setpipe identical to tank\/data/, 'ZFS_SET_PIPE_MAX=1: received content identical to the source');
-  t.comment(`total ${(res.timings.totalMs! / 1000).toFixed(0)}s`);
-  t.same(await leftoverQemu(dir), [], 'no QEMU left');
+  const all = await results(join(dir, 'results'));
+  t.equal(all.get('zfs-recv-prefilled-pipe-2')?.boot?.mode, 'restored', 'attempt 2 was restored from a snapshot');
+  for (const name of ['zfs-recv-prefilled-pipe-1', 'zfs-recv-prefilled-pipe-2']) {
+    const res = all.get(name)!;
+    t.equal(res.verdict, 'passed', `${name}: ${res.message}`);
+    const waits = res.steps.filter((s) => s.label.includes('(watchdog)'));
+    t.same(waits.map((s) => s.status), ['ok', 'ok'], `${name}: each receive finished before its watchdog fired`);
+    const out = await readFile(join(await runDir(join(dir, 'results')), name, res.steps.at(-1)!.output!), 'utf8');
+    t.match(out, /tank\/plain identical to tank\/data/, `${name}: as shipped, received content identical to the source`);
+    t.match(out, /tank\/setpipe identical to tank\/data/, `${name}: ZFS_SET_PIPE_MAX=1, received content identical to the source`);
+    t.comment(`${name}: ${res.boot?.mode}, total ${(res.timings.totalMs! / 1000).toFixed(0)}s`);
+  }
+  t.same(await leftoverQemu(join(dir, 'results')), [], 'no QEMU left');
 });
