@@ -19,6 +19,8 @@ import { readLockFor } from './artifacts/store/lock.js';
 import { lockScenario } from './run/lock.js';
 import { bisectCommand } from './bisect/command.js';
 import { bisectExitCode } from './bisect/oracle.js';
+import { bundleAttempt } from './bundle/pack.js';
+import { replayCommand } from './bundle/replay.js';
 
 const USAGE = `usage:
   krepro run SCENARIO.yaml… [--results DIR] [--bisect-exit]
@@ -33,6 +35,10 @@ const USAGE = `usage:
   krepro merge-reports DIR… --out DIR [--summary-md FILE]
                                               join shard reports into one (as one unsharded run would write it)
                                               (--summary-md: new/fixed/flaky as markdown under 1 MiB, e.g. $GITHUB_STEP_SUMMARY)
+  krepro bundle RESULT_DIR [--out FILE]       pack one attempt (its scenario, lock, inputs with hashes, kernel .config, console,
+                                              result.json, qmp.jsonl, step outputs) into a tarball with a README (default RESULT_DIR.bundle.tar.gz)
+  krepro replay BUNDLE [--results DIR]        re-run a bundle with exactly its inputs (refused, exit 3, when a hash differs);
+                                              prints the original outcome beside the replayed one; exit as krepro run
   krepro schema [--out FILE] [--matrix]       print the scenario (or matrix file) JSON Schema
   krepro doctor [--install]                   check host requirements (all groups) and KVM; --install installs what is missing (root)
   krepro kernel build SCENARIO.yaml | --source linux-source-6.12|GIT --ref REF|DIR
@@ -211,9 +217,35 @@ async function mergeReportsCmd(argv: string[]): Promise<number> {
   }
 }
 
+async function bundle(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('bundle: name one attempt directory (the one holding result.json)');
+  try {
+    const b = await bundleAttempt(positionals[0]!, { out: values.out });
+    process.stdout.write(`wrote ${b.path} (${b.manifest.scenario.name}: ${b.manifest.outcome.verdict}${b.manifest.outcome.reason ? `/${b.manifest.outcome.reason}` : ''}, ${Object.keys(b.manifest.packages).length} packages)\n`);
+    for (const n of b.manifest.notes) process.stdout.write(`note: ${n}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    process.stderr.write(`krepro: ${e.message}\n`);
+    return 2;
+  }
+}
+
+async function replay(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { results: { type: 'string', default: 'results' } } });
+  if (positionals.length !== 1) throw new UsageError('replay: name one bundle (.tar.gz from krepro bundle)');
+  const missing = await missingTools();
+  if (missing.length) {
+    process.stderr.write(`krepro: ${missingToolsMessage(missing)}\n`);
+    return 3;
+  }
+  return replayCommand(positionals[0]!, { resultsDir: values.results! }, process.stdout, process.stderr);
+}
+
 class UsageError extends Error {}
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, lock, triage, schema, doctor, kernel, bisect, matrix, 'merge-reports': mergeReportsCmd };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, lock, triage, schema, doctor, kernel, bisect, matrix, 'merge-reports': mergeReportsCmd, bundle, replay };
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
