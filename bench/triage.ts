@@ -1,5 +1,9 @@
 // Triage throughput on a large console log: boot-like noise with crash reports
 // sprinkled in, built in memory. Run: npm run build && node dist/bench/triage.js [MB]
+// With --real, the log is the real captures (test/fixtures/console/real-*.log) repeated to MB:
+// crash-dense, a report every few KB, the other end from the generated log's one per 3 MB.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { CrashDetector, triage } from '../harness/console/detector.js';
 
 const NOISE = [
@@ -58,8 +62,19 @@ function buildLog(targetBytes: number): { text: string; crashes: number } {
   return { text: parts.join(''), crashes };
 }
 
-const mb = Number(process.argv[2] ?? 120);
-const { text, crashes } = buildLog(mb * 1024 * 1024);
+/** The real captures, repeated to about targetBytes; crashes: what triage finds in one copy, times the copies. */
+function realLog(targetBytes: number): { text: string; crashes: number } {
+  const dir = join(import.meta.dirname, '../../test/fixtures/console');
+  // Each capture on its own: the fold window must not join the last report of one to the first of the next.
+  const one = readdirSync(dir).filter((f) => f.startsWith('real-') && f.endsWith('.log')).sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8')).map((t) => (t.endsWith('\n') ? t : `${t}\n`) + '\n'.repeat(120)).join('');
+  const copies = Math.max(1, Math.round(targetBytes / Buffer.byteLength(one)));
+  return { text: one.repeat(copies), crashes: triage(one).length * copies };
+}
+
+const real = process.argv.includes('--real');
+const mb = Number(process.argv.find((a, i) => i >= 2 && !a.startsWith('--')) ?? 120);
+const { text, crashes } = real ? realLog(mb * 1024 * 1024) : buildLog(mb * 1024 * 1024);
 const bytes = Buffer.byteLength(text);
 // Wall time and this process's CPU time: on a host shared with other builds and VMs the wall figure
 // measures the neighbours, the CPU figure the detector.
@@ -69,7 +84,7 @@ const reports = triage(text);
 const cpuSeconds = process.cpuUsage(cpu0).user / 1e6;
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const size = bytes / 1024 / 1024;
-console.log(`triage: ${size.toFixed(1)} MB in ${seconds.toFixed(2)} s = ${(size / seconds).toFixed(1)} MB/s wall, ${(size / cpuSeconds).toFixed(1)} MB/s of CPU (${reports.length} reports, ${crashes} planted)`);
+console.log(`triage${real ? ' (real captures)' : ''}: ${size.toFixed(1)} MB in ${seconds.toFixed(2)} s = ${(size / seconds).toFixed(1)} MB/s wall, ${(size / cpuSeconds).toFixed(1)} MB/s of CPU (${reports.length} reports, ${crashes} planted)`);
 // The live path: bytes in 64 KiB chunks as QEMU delivers them.
 const buf = Buffer.from(text);
 const liveStart = process.hrtime.bigint();
