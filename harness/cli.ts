@@ -27,7 +27,9 @@ const USAGE = `usage:
                                               run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
                                               (--bisect-exit: 0 passed, 1 failed, 125 error, 128 bad input — for git bisect run)
   krepro bisect SCENARIO.yaml --good G --bad B [--runs N] [--builder kmod|zfs] [--repo DIR] [--path P]… [--results DIR]
-  krepro bisect --resume DIR                  first bad commit of the module/ZFS source the image builds; exit 0 found, 1 none
+  krepro bisect SCENARIO.yaml --good G --bad B --versions auto|A,B,C [--runs N]
+  krepro bisect --resume DIR                  first bad commit of the module/ZFS source the image builds, or first bad
+                                              Debian kernel ABI (--versions); exit 0 found, 1 none
   krepro lock SCENARIO.yaml…                  resolve every Debian package a scenario uses; write NAME.lock.json beside it (runs obey it)
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
   krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--results DIR] [--summary-md FILE]
@@ -162,7 +164,7 @@ async function bisect(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true, options: {
       good: { type: 'string' }, bad: { type: 'string' }, runs: { type: 'string' }, builder: { type: 'string' },
       repo: { type: 'string' }, path: { type: 'string', multiple: true, default: [] }, results: { type: 'string', default: 'results' },
-      resume: { type: 'string' },
+      resume: { type: 'string' }, versions: { type: 'string' },
     },
   });
   try {
@@ -175,6 +177,7 @@ async function bisect(argv: string[]): Promise<number> {
     return await bisectCommand({
       scenario: positionals[0]!, good: values.good, bad: values.bad, runs, builder: values.builder, repo: values.repo,
       paths: values.path!, resultsDir: values.results!,
+      ...(values.versions === undefined ? {} : { versions: values.versions === 'auto' ? 'auto' as const : values.versions.split(',').map((v) => v.trim()).filter(Boolean) }),
     }, process.stdout);
   } catch (e) {
     if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;

@@ -1,7 +1,9 @@
 // A bisection from start to answer: verify both ends, then let git bisect pick
-// every point while the point oracle (point.ts) says good / bad / skip. The
-// state is saved after every point; a resume replays the recorded verdicts
-// into git and carries on, so no point is ever run twice for the same answer.
+// every point while the point oracle (point.ts) says good / bad / skip — or,
+// for a version search, a binary search over the version list (versions.ts)
+// with the same oracle. The state is saved after every point; a resume
+// replays the recorded verdicts and carries on, so no point is ever run twice
+// for the same answer.
 import { basename, join, relative, resolve } from 'node:path';
 import { loadRecipe } from '../artifacts/image/recipe.js';
 import { parseZfsGit } from '../artifacts/out-of-tree/zfs-git.js';
@@ -13,10 +15,12 @@ import { InputError } from '../util/errors.js';
 import { note } from '../util/progress.js';
 import { bisectLog, checkout, commitInfo, privateClone, resolveCommit, startBisect, markPoint, toplevel, type BisectStep } from './git.js';
 import { confidence } from './oracle.js';
-import { PointInterrupted, runPoint } from './point.js';
-import { bisectMarkdown, culpritExcerpt } from './report.js';
+import { readLockFor } from '../artifacts/store/lock.js';
+import { PointInterrupted, prepareGitPoint, prepareKernelPoint, runPoint, type PreparedPoint } from './point.js';
+import { bisectMarkdown, culpritExcerpt, versionLog } from './report.js';
 import { loadState, saveState } from './state.js';
 import type { BisectState, BisectTarget, PointRecord } from './types.js';
+import { nextVersion, versionRange } from './versions.js';
 
 export interface BisectOptions {
   scenario: string;
@@ -30,6 +34,8 @@ export interface BisectOptions {
   repo?: string;
   paths: string[];
   resultsDir: string;
+  /** A version search over the scenario's kernel ABI: the archive's list (`auto`) or these versions, in this order. */
+  versions?: 'auto' | string[];
 }
 
 /** How a bisection ended: found (0), no culprit (1), interrupted (130). */
@@ -62,6 +68,7 @@ async function findTarget(sc: Scenario, o: BisectOptions, cloneOf: (repo: string
 /** Start a new bisection in a fresh directory under the results dir. */
 export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
   const sc = await loadScenario(o.scenario);
+  if (o.versions) return startVersionSearch(o, sc, o.versions);
   const dir = resolve(o.resultsDir, `bisect-${newRunId()}`);
   // The clone is named like the source dir it stands for: kmod names the module's files (WARNING at NAME/x.c) after it.
   const target = await findTarget(sc, o, (repo) => join(dir, 'src', basename(repo)));
@@ -78,12 +85,29 @@ export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
   return drive(dir, state, sc);
 }
 
+/** Start a version search: the versions from good to bad, each a point on its own kernel. */
+async function startVersionSearch(o: BisectOptions, sc: Scenario, given: 'auto' | string[]): Promise<BisectOutcome> {
+  const runs = o.runs ?? sc.repeat;
+  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
+  const lock = await readLockFor(sc.file);
+  if (lock) throw new InputError(`${lock.path} locks the scenario's kernel at one version; a version search runs others: move the lock aside or bisect a copy of the scenario`);
+  const list = await versionRange(sc, o.good, o.bad, given);
+  const dir = resolve(o.resultsDir, `bisect-${newRunId()}`);
+  const state: BisectState = {
+    version: 1, scenario: sc.file, recipe: sc.image.recipe, versions: { field: 'kernel.debian', list, from: given === 'auto' ? 'archive' : 'given' },
+    good: o.good, bad: o.bad, runs, startedAt: new Date().toISOString(), status: 'verifying', points: [],
+  };
+  await saveState(dir, state);
+  note(`bisect: ${dir} — ${list.length} versions from ${o.good} (good) to ${o.bad} (bad)`);
+  return drive(dir, state, sc);
+}
+
 /** Continue a bisection from its bisect.json (after Ctrl-C or a host crash). */
 export async function resumeBisection(dirArg: string): Promise<BisectOutcome> {
   const dir = resolve(dirArg);
   const state = await loadState(dir);
   const sc = await loadScenario(state.scenario);
-  await privateClone(state.target.repo, state.target.clone);
+  if (state.target) await privateClone(state.target.repo, state.target.clone);
   note(`bisect: resuming ${dir} (${state.points.length} point(s) recorded, ${state.status})`);
   return drive(dir, state, sc);
 }
@@ -102,41 +126,80 @@ function fmtMs(ms: number): string {
 
 async function drive(dir: string, state: BisectState, sc: Scenario): Promise<BisectOutcome> {
   const t = state.target;
+  const vs = state.versions;
   const save = async (): Promise<void> => {
     await saveState(dir, state);
-    await writeAtomic(join(dir, 'bisect.md'), bisectMarkdown(state, await bisectLog(t.clone), await culpritExcerpt(dir, state)));
+    await writeAtomic(join(dir, 'bisect.md'), bisectMarkdown(state, t ? await bisectLog(t.clone) : versionLog(state), await culpritExcerpt(dir, state)));
+  };
+  /** What a point is: its directory name, its one-line description, and how it is prepared. */
+  const describe = async (point: string, checkedOut: boolean): Promise<{ name: string; subject: string; prepare: () => Promise<PreparedPoint> }> => {
+    if (t) {
+      const info = await commitInfo(t.clone, point);
+      const value = await sourceFor(t, point, checkedOut);
+      return { name: point.slice(0, 12), subject: info.subject, prepare: () => prepareGitPoint(sc, dir, t.builder, value) };
+    }
+    const v = vs!.list.find((x) => x.version === point);
+    return { name: point.replace(/[^\w.+-]/g, '_'), subject: v?.debVersion ? `${v.package} ${v.debVersion} (${v.suite})` : point, prepare: () => prepareKernelPoint(sc, point) };
   };
   const visit = async (commit: string, role: PointRecord['role'], checkedOut: boolean): Promise<PointRecord> => {
-    const info = await commitInfo(t.clone, commit);
-    const value = await sourceFor(t, commit, checkedOut);
-    const r = await runPoint({ scenario: sc, dir, commit, subject: info.subject, role, builder: t.builder, value, runs: state.runs, reference: state.reference }, note);
+    const d = await describe(commit, checkedOut);
+    const r = await runPoint({ scenario: sc, dir, commit, name: d.name, subject: d.subject, role, prepare: d.prepare, runs: state.runs, reference: state.reference }, note);
     state.reference ??= r.reference;
     state.points.push(r.point);
-    note(`bisect: ${commit.slice(0, 12)} ${info.subject} → ${r.point.verdict.toUpperCase()} (${r.point.why}; ${fmtMs(r.point.durationMs)})`);
+    note(`bisect: ${d.name} ${d.subject} → ${r.point.verdict.toUpperCase()} (${r.point.why}; ${fmtMs(r.point.durationMs)})`);
     await save();
     return r.point;
+  };
+  const short = (point: string): string => (t ? point.slice(0, 12) : point);
+  const eta = (left: number): string => {
+    const inner = state.points.filter((p) => p.role === 'step');
+    const avg = inner.length ? inner.reduce((s, p) => s + p.durationMs, 0) / inner.length : state.points.reduce((s, p) => s + p.durationMs, 0) / Math.max(1, state.points.length);
+    return fmtMs(avg * left);
   };
   try {
     if (state.status === 'verifying') {
       // Both ends first: never a culprit from ends that do not behave as claimed.
       const badEnd = state.points.find((p) => p.role === 'bad-end') ?? await visit(state.bad, 'bad-end', false);
-      if (badEnd.verdict !== 'bad') return await stop(`the bad end ${state.bad.slice(0, 12)} did not fail: ${badEnd.why}`);
+      if (badEnd.verdict !== 'bad') return await stop(`the bad end ${short(state.bad)} did not fail: ${badEnd.why}`);
       const goodEnd = state.points.find((p) => p.role === 'good-end') ?? await visit(state.good, 'good-end', false);
       if (goodEnd.verdict !== 'good') {
-        return await stop(goodEnd.verdict === 'bad' ? `the good end ${state.good.slice(0, 12)} fails too (${goodEnd.why})`
-          : `the good end ${state.good.slice(0, 12)} did not pass ${state.runs} time(s): ${goodEnd.why}`);
+        return await stop(goodEnd.verdict === 'bad' ? `the good end ${short(state.good)} fails too (${goodEnd.why})`
+          : `the good end ${short(state.good)} did not pass ${state.runs} time(s): ${goodEnd.why}`);
       }
       state.status = 'bisecting';
       await save();
     }
-    if (state.status === 'bisecting') {
+    if (state.status === 'bisecting' && vs) {
+      const list = vs.list.map((v) => v.version);
+      const verdicts = new Map(state.points.map((p) => [p.commit, p.verdict]));
+      let step = nextVersion(list, verdicts);
+      while (step.kind === 'next') {
+        const n = state.points.filter((p) => p.role === 'step').length + 1;
+        note(`bisect step ${n}: ${step.version} — ${step.left} version(s) left after this, ≈ ${step.steps} point(s) to go (log2), ETA ${eta(step.steps)}`);
+        const p = await visit(step.version, 'step', false);
+        verdicts.set(p.commit, p.verdict);
+        step = nextVersion(list, verdicts);
+      }
+      const entry = (v: string) => vs.list.find((x) => x.version === v)!;
+      if (step.kind === 'found') {
+        const lastGood = step.lastGood;
+        state.firstBad = { version: entry(step.version), lastGood: entry(lastGood) };
+        state.confidence = confidence(state.points, step.version, () => lastGood);
+      } else {
+        state.candidates = step.candidates;
+        state.stopped = `only skipped versions are left between the last good and the first bad one (${step.candidates.length})`;
+        state.confidence = confidence(state.points, undefined, () => undefined);
+      }
+      state.status = 'done';
+      await save();
+    }
+    if (state.status === 'bisecting' && t) {
       const known = state.points.filter((p) => p.role === 'step');
       let step: BisectStep = await startBisect(t.clone, state.bad, state.good, t.paths, known);
       while (step.kind === 'next') {
-        const inner = state.points.filter((p) => p.role === 'step');
-        const avg = inner.length ? inner.reduce((s, p) => s + p.durationMs, 0) / inner.length : state.points.reduce((s, p) => s + p.durationMs, 0) / Math.max(1, state.points.length);
+        const n = state.points.filter((p) => p.role === 'step').length + 1;
         const left = step.steps + 1;
-        note(`bisect step ${inner.length + 1}: ${step.commit.slice(0, 12)} — ${step.left} revision(s) left after this, ≈ ${left} point(s) to go (log2), ETA ${fmtMs(avg * left)}`);
+        note(`bisect step ${n}: ${step.commit.slice(0, 12)} — ${step.left} revision(s) left after this, ≈ ${left} point(s) to go (log2), ETA ${eta(left)}`);
         const p = await visit(step.commit, 'step', true);
         step = await markPoint(t.clone, step.commit, p.verdict);
       }

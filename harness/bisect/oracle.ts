@@ -75,6 +75,6 @@ export function confidence(points: PointRecord[], culprit: string | undefined, p
   const rate = attempts ? reproductions / attempts : 0;
   const value = points.filter((p) => p.verdict === 'good').reduce((v, p) => v * (1 - (1 - rate) ** p.counts.clean), 1);
   const parent = culprit ? parentOf(culprit) : undefined;
-  const decidedBy = points.filter((p) => p.commit === culprit || p.commit === parent).map((p) => `${p.commit.slice(0, 12)} ${p.verdict} (${p.counts.reproduced}/${p.attempts.length} reproduced)`);
+  const decidedBy = points.filter((p) => p.commit === culprit || p.commit === parent).map((p) => `${/^[0-9a-f]{40}$/.test(p.commit) ? p.commit.slice(0, 12) : p.commit} ${p.verdict} (${p.counts.reproduced}/${p.attempts.length} reproduced)`);
   return { rate, reproductions, attempts, value, decidedBy };
 }

@@ -1,8 +1,9 @@
-// The point oracle: one commit, built and run `runs` times through the normal
-// runner (run/attempt.ts), its attempts added up into good / bad / skip. The
-// build comes first (a build failure is a skip without a boot), and every
-// attempt checks from inside the guest that the module it loaded is the one
-// just built (srcversion): a stale module is an error, never a verdict.
+// The point oracle: one commit (or version), built and run `runs` times
+// through the normal runner (run/attempt.ts), its attempts added up into good
+// / bad / skip. The build — or a version's kernel fetch — comes first (a
+// failure is a skip without a boot), and every attempt checks from inside the
+// guest that the kernel it booted (uname -r) and the module it loaded
+// (srcversion) are the ones just built: anything else is an error, never a verdict.
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { runBuilders } from '../artifacts/image/builders.js';
@@ -26,14 +27,21 @@ export interface PointInput {
   scenario: Scenario;
   /** The bisection's directory: point dirs and the generated recipe live here. */
   dir: string;
+  /** The point: a commit, or a version; `name` is its directory under points/. */
   commit: string;
+  name: string;
   subject: string;
   role: PointRecord['role'];
-  /** The recipe builder that takes this point's source, and the value it gets (a dir, git:REPO@COMMIT). */
-  builder: string;
-  value: string;
+  /** Build or fetch what the point runs, and give the scenario its attempts run (a failure is a skip without a boot). */
+  prepare: () => Promise<PreparedPoint>;
   runs: number;
   reference?: Reference;
+}
+
+/** A point ready to boot: its scenario (with the identity step first) and what was built for it. */
+export interface PreparedPoint {
+  scenario: Scenario;
+  build: BuildIdentity;
 }
 
 export interface PointOutput {
@@ -51,15 +59,18 @@ export async function pointRecipe(dir: string, recipe: string, builder: string, 
 
 const IDENTITY_LABEL = 'run: krepro bisect: srcversion of the loaded modules';
 
-/** The scenario a point runs: the point recipe, and a first step that reads what the guest really loaded. */
-export function pointScenario(sc: Scenario, recipe: string, modules: string[]): Scenario {
+/** The `uname -r` line of the identity step's output. */
+const RELEASE_KEY = 'uname-r';
+
+/** The scenario a point runs: the point recipe (if any), and a first step that reads what the guest really booted and loaded. */
+export function pointScenario(sc: Scenario, recipe: string | undefined, modules: string[]): Scenario {
   const identity: RunStep = {
     kind: 'run', index: 1, label: IDENTITY_LABEL, pos: sc.image.pos, expectExit: 'any',
-    command: modules.map((m) => `echo "${m} $(cat /sys/module/${m}/srcversion 2>/dev/null || echo -)"`).join('; '),
+    command: [`echo "${RELEASE_KEY} $(uname -r)"`, ...modules.map((m) => `echo "${m} $(cat /sys/module/${m}/srcversion 2>/dev/null || echo -)"`)].join('; '),
   };
   return {
     ...sc,
-    image: { ...sc.image, recipe },
+    image: { ...sc.image, recipe: recipe ?? sc.image.recipe },
     repeat: 1,
     steps: [identity, ...sc.steps.map((s) => ({ ...s, index: s.index + 1 }))],
   };
@@ -86,26 +97,38 @@ export function srcversionMismatch(built: Record<string, string>, guest: Record<
   return undefined;
 }
 
-/** Build the point's modules (cached) and read what they are — under the scenario's lock, as the attempt resolves them. */
-async function buildPoint(inp: PointInput, recipeFile: string): Promise<BuildIdentity> {
-  try {
-    const lock = await readLockFor(inp.scenario.file);
-    return await inPackageScope({ ...(lock ? { lock } : {}), used: new Map() }, () => buildModules(inp, recipeFile));
-  } catch (e) {
-    throw asBuildError(e);
-  }
+/** The kernel a guest booted, when it is not the one the point asked for (undefined: it is, or cannot be told). */
+export function releaseMismatch(want: string | undefined, guest: Record<string, string>): string | undefined {
+  const got = guest[RELEASE_KEY];
+  if (!want || got === undefined || got === want) return undefined;
+  return `the guest booted kernel ${got}, the point is ${want}`;
 }
 
-async function buildModules(inp: PointInput, recipeFile: string): Promise<BuildIdentity> {
-  const kernel = await resolveKernel(inp.scenario.kernel);
-  const recipe = await loadRecipe(recipeFile, inp.scenario.image.params);
-  const built = await runBuilders({ [inp.builder]: recipe.build[inp.builder]! }, kernel);
-  const srcversions: Record<string, string> = {};
-  for (const m of built.modules) {
-    const v = await execa('modinfo', ['-F', 'srcversion', m.file]);
-    srcversions[basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_')] = String(v.stdout).trim();
-  }
-  return { builder: inp.builder, value: inp.value, hash: built.hashes.join(','), srcversions, kernel: { identity: kernel.identity, hash: kernel.hash } };
+/** A git point: the builder's source replaced in a point recipe, its modules built (cached) against the scenario's kernel and identified. */
+export async function prepareGitPoint(sc: Scenario, dir: string, builder: string, value: string): Promise<PreparedPoint> {
+  const recipeFile = await pointRecipe(dir, sc.image.recipe, builder, value);
+  // Under the scenario's lock, as the attempt resolves them.
+  const lock = await readLockFor(sc.file);
+  const build = await inPackageScope({ ...(lock ? { lock } : {}), used: new Map() }, async (): Promise<BuildIdentity> => {
+    const kernel = await resolveKernel(sc.kernel);
+    const recipe = await loadRecipe(recipeFile, sc.image.params);
+    const built = await runBuilders({ [builder]: recipe.build[builder]! }, kernel);
+    const srcversions: Record<string, string> = {};
+    for (const m of built.modules) {
+      const v = await execa('modinfo', ['-F', 'srcversion', m.file]);
+      srcversions[basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_')] = String(v.stdout).trim();
+    }
+    return { builder, value, hash: built.hashes.join(','), srcversions, kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
+  }).catch((e: unknown) => { throw asBuildError(e); });
+  return { scenario: pointScenario(sc, recipeFile, Object.keys(build.srcversions)), build };
+}
+
+/** A version point: the scenario on another Debian kernel (no pinned package version), fetched before any boot. */
+export async function prepareKernelPoint(sc: Scenario, abi: string): Promise<PreparedPoint> {
+  const kernelSpec = { kind: 'debian' as const, abi, pos: sc.kernel.pos };
+  const kernel = await inPackageScope({ used: new Map() }, () => resolveKernel(kernelSpec));
+  const build: BuildIdentity = { builder: 'kernel', value: abi, hash: kernel.hash, srcversions: {}, kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
+  return { scenario: pointScenario({ ...sc, kernel: kernelSpec }, undefined, []), build };
 }
 
 async function guestSrcversions(adir: string, r: ScenarioResult): Promise<Record<string, string> | undefined> {
@@ -117,8 +140,8 @@ async function guestSrcversions(adir: string, r: ScenarioResult): Promise<Record
 /** Run one point: build, then attempts until its verdict is settled. */
 export async function runPoint(inp: PointInput, say: (s: string) => void): Promise<PointOutput> {
   const started = new Date();
-  const short = inp.commit.slice(0, 12);
-  const pdir = join(inp.dir, 'points', `${short}`);
+  const short = inp.name;
+  const pdir = join(inp.dir, 'points', inp.name);
   const counts: Record<AttemptClass, number> = { clean: 0, reproduced: 0, other: 0, error: 0 };
   const point: PointRecord = {
     commit: inp.commit, subject: inp.subject, role: inp.role, verdict: 'skip', why: '', counts, attempts: [],
@@ -130,16 +153,17 @@ export async function runPoint(inp: PointInput, say: (s: string) => void): Promi
     return { point, reference };
   };
   let reference = inp.reference;
-  const recipeFile = await pointRecipe(inp.dir, inp.scenario.image.recipe, inp.builder, inp.value);
+  let sc: Scenario;
   try {
-    point.build = await buildPoint(inp, recipeFile);
+    const prepared = await inp.prepare();
+    point.build = prepared.build;
+    sc = prepared.scenario;
   } catch (e) {
     if (interrupted.aborted) throw new PointInterrupted('interrupted during the build');
     point.buildMs = Date.now() - started.getTime();
     return done(`build failed: ${firstLine(e)}`);
   }
   point.buildMs = Date.now() - started.getTime();
-  const sc = pointScenario(inp.scenario, recipeFile, Object.keys(point.build.srcversions));
   const classes: AttemptClass[] = [];
   const why: string[] = [];
   for (let n = 1; !pointSettled(classes, inp.runs, inp.role); n++) {
@@ -151,9 +175,10 @@ export async function runPoint(inp: PointInput, say: (s: string) => void): Promi
     let message = r.message.split('\n')[0]!;
     const guest = await guestSrcversions(adir, r);
     const mismatch = guest && srcversionMismatch(point.build.srcversions, guest);
-    if (mismatch) {
+    const otherKernel = guest && releaseMismatch(point.build.kernel.release, guest);
+    if (mismatch || otherKernel) {
       cls = 'error';
-      message = `stale module: ${mismatch}`;
+      message = mismatch ? `stale module: ${mismatch}` : `wrong kernel: ${otherKernel}`;
     }
     if (cls === 'reproduced' && !reference) reference = failureOf(r, inp.scenario.expect, relative(inp.dir, adir));
     if (cls === 'other') why.push(`other bug: ${failureOf(r, inp.scenario.expect, '')?.title ?? message}`);

@@ -13,13 +13,15 @@ function secs(ms: number): string {
 function pointRow(p: PointRecord, i: number): string {
   const c = p.counts;
   const counts = `${c.reproduced} bad / ${c.clean} clean / ${c.other} other / ${c.error} error`;
-  const build = p.build ? `${p.build.hash.slice(0, 12)} ${Object.entries(p.build.srcversions).map(([m, v]) => `${m}@${v || '-'}`).join(' ')}` : '—';
-  return `| ${i + 1} | \`${p.commit.slice(0, 12)}\` ${p.subject.replace(/\|/g, '\\|')} | ${p.role} | **${p.verdict}** | ${counts} | ${p.why.replace(/\|/g, '\\|')} | ${build} | ${secs(p.buildMs)} + ${secs(p.durationMs - p.buildMs)} |`;
+  const build = !p.build ? '—' : p.build.builder === 'kernel' ? `${p.build.hash.slice(0, 12)} ${p.build.kernel.identity}`
+    : `${p.build.hash.slice(0, 12)} ${Object.entries(p.build.srcversions).map(([m, v]) => `${m}@${v || '-'}`).join(' ')}`;
+  return `| ${i + 1} | \`${/^[0-9a-f]{40}$/.test(p.commit) ? p.commit.slice(0, 12) : p.commit}\` ${p.subject.replace(/\|/g, '\\|')} | ${p.role} | **${p.verdict}** | ${counts} | ${p.why.replace(/\|/g, '\\|')} | ${build} | ${secs(p.buildMs)} + ${secs(p.durationMs - p.buildMs)} |`;
 }
 
 /** The failing console excerpt of the culprit's first reproduction (from its result.json). */
 export async function culpritExcerpt(dir: string, s: BisectState): Promise<string | undefined> {
-  const p = s.points.find((x) => x.commit === s.culprit?.commit && x.verdict === 'bad');
+  const culprit = s.culprit?.commit ?? s.firstBad?.version.version;
+  const p = s.points.find((x) => x.commit === culprit && x.verdict === 'bad');
   const a = p?.attempts.find((x) => x.class === 'reproduced');
   if (!a) return undefined;
   const r = JSON.parse(await readFile(join(dir, a.dir, 'result.json'), 'utf8').catch(() => '{}')) as Partial<ScenarioResult>;
@@ -27,14 +29,31 @@ export async function culpritExcerpt(dir: string, s: BisectState): Promise<strin
   return c?.excerpt ?? r.message;
 }
 
+/** A version search's log in git bisect log's shape: one line per point, in the order they ran. */
+export function versionLog(s: BisectState): string {
+  const v = new Map((s.versions?.list ?? []).map((x) => [x.version, x]));
+  return s.points.map((p) => {
+    const e = v.get(p.commit);
+    return `# ${p.verdict}: [${p.commit}] ${e?.package ?? ''} ${e?.debVersion ?? ''}${p.role === 'step' ? '' : ` (${p.role})`}`;
+  }).join('\n');
+}
+
 export function bisectMarkdown(s: BisectState, gitLog: string, excerpt: string | undefined): string {
   const out: string[] = [`# krepro bisect: ${s.scenario}`, ''];
-  out.push(`Commits of \`${s.target.repo}\`${s.target.subdir ? ` (${s.target.subdir}/)` : ''} through the \`${s.target.builder}\` builder; good \`${s.good.slice(0, 12)}\`, bad \`${s.bad.slice(0, 12)}\`; ${s.runs} run(s) per point${s.target.paths.length ? `; paths: ${s.target.paths.join(' ')}` : ''}.`, '');
+  if (s.target) {
+    out.push(`Commits of \`${s.target.repo}\`${s.target.subdir ? ` (${s.target.subdir}/)` : ''} through the \`${s.target.builder}\` builder; good \`${s.good.slice(0, 12)}\`, bad \`${s.bad.slice(0, 12)}\`; ${s.runs} run(s) per point${s.target.paths.length ? `; paths: ${s.target.paths.join(' ')}` : ''}.`, '');
+  } else if (s.versions) {
+    const v = s.versions;
+    out.push(`Versions of \`${v.field}\` (${v.from === 'archive' ? "Debian's archive, in dpkg's version order" : 'as given by --versions'}): ${v.list.length} from good \`${s.good}\` to bad \`${s.bad}\`; ${s.runs} run(s) per point.`, '');
+  }
   out.push('## Result', '');
-  if (s.culprit) {
+  if (s.firstBad) {
+    const { version: b, lastGood: g } = s.firstBad;
+    out.push(`**First bad version: \`${b.version}\`**`, '', `- package: ${b.package ?? '?'} ${b.debVersion ?? ''} (${b.suite ?? '?'})`, `- last good before it: \`${g.version}\` (${g.package ?? '?'} ${g.debVersion ?? ''}, ${g.suite ?? '?'})`);
+  } else if (s.culprit) {
     out.push(`**First bad commit: \`${s.culprit.commit}\`**`, '', `- subject: ${s.culprit.subject}`, `- author: ${s.culprit.author}`, `- date: ${s.culprit.date}`);
   } else if (s.candidates?.length) {
-    out.push('Only skipped commits are left: the first bad commit is one of', '', ...s.candidates.map((c) => `- \`${c}\``));
+    out.push(`Only skipped ${s.target ? 'commits' : 'versions'} are left: the first bad ${s.target ? 'commit' : 'version'} is one of`, '', ...s.candidates.map((c) => `- \`${c}\``));
   } else if (s.stopped) {
     out.push(`No culprit: ${s.stopped}`);
   } else {
@@ -50,8 +69,8 @@ export function bisectMarkdown(s: BisectState, gitLog: string, excerpt: string |
     out.push('', '## Reference failure (recorded at the bad end)', '', `${r.reason}${r.kind ? ` — ${r.kind}: ${r.title} (signature ${r.signature})` : r.step ? ` — ${r.step}` : ''}, from \`${r.dir}\`.`);
   }
   if (excerpt) out.push('', "## The culprit's failing console", '', '```', excerpt.trimEnd(), '```');
-  out.push('', '## Points', '', '| # | commit | role | verdict | attempts | why | build (hash, module@srcversion) | build + runs |', '|---|---|---|---|---|---|---|---|');
+  out.push('', '## Points', '', `| # | ${s.target ? 'commit' : 'version'} | role | verdict | attempts | why | build (hash, module@srcversion) | build + runs |`, '|---|---|---|---|---|---|---|---|');
   s.points.forEach((p, i) => out.push(pointRow(p, i)));
-  if (gitLog) out.push('', '## git bisect log', '', '```', gitLog, '```');
+  if (gitLog) out.push('', s.target ? '## git bisect log' : '## Search log', '', '```', gitLog, '```');
   return `${out.join('\n')}\n`;
 }

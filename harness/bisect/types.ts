@@ -44,10 +44,11 @@ export interface BuildIdentity {
   hash: string;
   /** Each built module: name → `modinfo -F srcversion` of the .ko ("" when the module carries none). */
   srcversions: Record<string, string>;
-  kernel: { identity: string; hash: string };
+  kernel: { identity: string; hash: string; /** uname -r the guest must report. */ release?: string };
 }
 
 export interface PointRecord {
+  /** The point: a commit hash, or in a version search the version (a Debian kernel ABI). */
   commit: string;
   subject: string;
   /** 'good-end' / 'bad-end' for the verification of the ends, else 'step'. */
@@ -74,12 +75,33 @@ export interface BisectTarget {
   paths: string[];
 }
 
+/** One version of a version search, as the archive has it. */
+export interface VersionEntry {
+  /** The value the scenario field takes (a Debian kernel ABI). */
+  version: string;
+  package?: string;
+  /** The package's Debian version (the order's key) and the release it comes from. */
+  debVersion?: string;
+  suite?: string;
+}
+
+/** A search over an ordered list of versions of one scenario field. */
+export interface VersionSearch {
+  field: 'kernel.debian';
+  /** From the good end to the bad end, in search order. */
+  list: VersionEntry[];
+  /** Where the order came from: Debian's archive (dpkg's order) or --versions. */
+  from: 'archive' | 'given';
+}
+
 export interface BisectState {
   version: 1;
   scenario: string;
   /** The scenario's image recipe the point recipes extend. */
   recipe: string;
-  target: BisectTarget;
+  /** What is searched: commits of a builder's git source (target), or a version list (versions). */
+  target?: BisectTarget;
+  versions?: VersionSearch;
   good: string;
   bad: string;
   runs: number;
@@ -89,6 +111,8 @@ export interface BisectState {
   points: PointRecord[];
   /** The answer once git bisect names it (or the candidates when skips hide it). */
   culprit?: { commit: string; subject: string; author: string; date: string };
+  /** A version search's answer: the first bad version and the last good one before it. */
+  firstBad?: { version: VersionEntry; lastGood: VersionEntry };
   candidates?: string[];
   /** Why the search stopped without a culprit. */
   stopped?: string;

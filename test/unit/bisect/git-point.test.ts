@@ -2,7 +2,7 @@
 // point scenario (the identity step first, the scenario's steps after it).
 import t from 'tap';
 import { parseBisectOutput } from '../../../harness/bisect/git.js';
-import { parseSrcversions, pointScenario, srcversionMismatch } from '../../../harness/bisect/point.js';
+import { parseSrcversions, pointScenario, releaseMismatch, srcversionMismatch } from '../../../harness/bisect/point.js';
 import type { Scenario } from '../../../harness/scenario/types.js';
 
 const A = 'a'.repeat(40);
@@ -35,4 +35,18 @@ t.test('the point scenario reads the loaded modules first, then runs the scenari
   t.equal(p.image.recipe, '/bisect/recipe-kmod.yaml');
   t.equal(p.repeat, 1, 'the oracle counts attempts itself');
   t.match(p.steps, [{ index: 1, expectExit: 'any', command: /\/sys\/module\/crashmod\/srcversion/ }, { index: 2, label: 'run: echo go' }]);
+});
+
+t.test('the identity step reads the booted kernel too: a point that booted another kernel is an error', async (t) => {
+  const sc = {
+    name: 's', kernel: { kind: 'debian', abi: '6.1.0-56-amd64' }, image: { name: 'base', recipe: '/images/base.yaml', params: {}, pos: { line: 1, col: 1 } }, repeat: 1,
+    steps: [{ kind: 'run', index: 1, label: 'run: uname -r', command: 'uname -r', expectExit: 0 }],
+  } as unknown as Scenario;
+  const p = pointScenario(sc, undefined, []);
+  t.equal(p.image.recipe, '/images/base.yaml', 'a version point keeps the recipe');
+  t.match(p.steps[0], { command: /^echo "uname-r \$\(uname -r\)"$/ });
+  const guest = parseSrcversions('uname-r 6.12.118+deb13-amd64\n');
+  t.equal(releaseMismatch('6.12.118+deb13-amd64', guest), undefined);
+  t.equal(releaseMismatch('6.1.0-56-amd64', guest), 'the guest booted kernel 6.12.118+deb13-amd64, the point is 6.1.0-56-amd64');
+  t.equal(releaseMismatch('6.1.0-56-amd64', {}), undefined, 'the step never ran');
 });
