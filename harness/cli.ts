@@ -17,6 +17,7 @@ import { matrixJsonSchema } from './matrix/spec.js';
 import { errorMessage, InputError } from './util/errors.js';
 import { readLockFor } from './artifacts/store/lock.js';
 import { lockScenario } from './run/lock.js';
+import { prepareScenario } from './run/prepare.js';
 import { bisectCommand } from './bisect/command.js';
 import { bisectExitCode } from './bisect/oracle.js';
 import { bundleAttempt } from './bundle/pack.js';
@@ -31,6 +32,7 @@ const USAGE = `usage:
   krepro bisect --resume DIR                  first bad commit of the module/ZFS source the image builds, or first bad
                                               Debian kernel ABI (--versions); exit 0 found, 1 none
   krepro lock SCENARIO.yaml…                  resolve every Debian package a scenario uses; write NAME.lock.json beside it (runs obey it)
+  krepro prepare SCENARIO.yaml…               fetch and build what the scenarios' attempts need (kernel, image, modules), boot nothing; exit 3 if a build fails
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
   krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--results DIR] [--summary-md FILE]
                                               run scenario × kernel × zfs × cmdline cells; exit 1 only for new failures, 3 errors
@@ -107,6 +109,24 @@ async function lock(argv: string[]): Promise<number> {
     process.stdout.write(`${r.changed ? 'wrote' : 'unchanged'} ${r.path} (${r.packages.size} packages)\n`);
   }
   return 0;
+}
+
+async function prepare(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (positionals.length === 0) throw new UsageError('prepare: name at least one scenario file');
+  const scenarios = await loadAll(positionals);
+  if (!scenarios) return 2;
+  let failed = 0;
+  for (const sc of scenarios) {
+    try {
+      const p = await prepareScenario(sc);
+      process.stdout.write(`ready ${sc.name}: ${p.kernel} (${p.entry}), image ${p.image} (${(p.ms / 1000).toFixed(1)}s)\n`);
+    } catch (e) {
+      failed++;
+      process.stderr.write(`krepro: prepare ${sc.name}: ${errorMessage(e)}\n`);
+    }
+  }
+  return failed ? 3 : 0;
 }
 
 async function doctor(argv: string[]): Promise<number> {
@@ -248,7 +268,7 @@ async function replay(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, lock, triage, schema, doctor, kernel, bisect, matrix, 'merge-reports': mergeReportsCmd, bundle, replay };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, lock, prepare, triage, schema, doctor, kernel, bisect, matrix, 'merge-reports': mergeReportsCmd, bundle, replay };
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
