@@ -42,6 +42,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { need: 'run', bin: 'apt-cache', pkg: 'apt', why: 'resolves package versions and dependencies' },
   { need: 'run', file: '/etc/ssl/certs/ca-certificates.crt', pkg: 'ca-certificates', why: 'apt over https mirrors' },
   { need: 'run', bin: 'dpkg-deb', pkg: 'dpkg', why: 'unpacks Debian packages into kernels and images' },
+  { need: 'run', bin: 'dpkg', pkg: 'dpkg', why: 'orders Debian versions (dpkg --compare-versions) for a version search' },
   { need: 'run', bin: 'tar', pkg: 'tar', why: 'unpacks package payloads and source tarballs' },
   { need: 'run', bin: 'cpio', pkg: 'cpio', why: 'packs initramfs images' },
   { need: 'run', bin: 'gzip', pkg: 'gzip', why: 'compressed package payloads' },

@@ -34,6 +34,8 @@ const DYNAMIC: Record<string, string[]> = {
   'harness/artifacts/store/apt.ts: cmd': [],
   // The bzImage payload's decompressor.
   'harness/artifacts/kernel/pvh.ts: f.argv[0]!': ['gzip', 'xz', 'zstd'],
+  // A compressed module's decompressor (trixie's .ko.xz).
+  'harness/artifacts/image/image.ts: tool': ['xz', 'zstd', 'gzip'],
   'harness/artifacts/out-of-tree/kmod.ts: headers.compiler': ['gcc-12', 'clang-16'],
   'harness/artifacts/out-of-tree/zfs.ts: h.compiler': ['gcc-12', 'clang-16'],
   // The phases table: ./autogen.sh, ./configure (in the tree) and make.

@@ -20,7 +20,7 @@ const ARCHIVE: Record<string, Array<[string, string]>> = {
 };
 
 async function writeLists(): Promise<void> {
-  await apt('apt-config', ['dump']); // writes the private configuration
+  await apt('apt-cache', ['policy']); // writes the private configuration
   const lists = join(aptRoot(), 'state', 'lists');
   await mkdir(lists, { recursive: true });
   for (const s of SUITES) {
