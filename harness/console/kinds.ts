@@ -196,6 +196,13 @@ export const KINDS: Kind[] = [
     title: 'BUG: $<what>', guilty: ['frames'], skip: [WAIT], end: FREE_TEXT },
   { kind: 'preemptible', hint: 'preemptible', start: /^BUG: using (?<what>smp_processor_id|__this_cpu_\w+|this_cpu_\w+)\(\) in preemptible \[[0-9a-f]+\] code: /,
     detail: /^caller is (?<fn>[\w.$]+)/, title: 'BUG: using $<what>() in preemptible code', guilty: ['header', 'frames'], skip: [PREEMPT_CHECK], end: FREE_TEXT },
+  // Back in user space with a lock held, lockdep prints the held locks and no stack (real capture: crashmod
+  // lockreturn on 6.12): the report is those lines, and the bug is where the first held lock was taken,
+  // "#0: … (name){…}-{3:3}, at: FUNC+0x…".
+  { kind: 'lockdep', hint: 'WARNING: ', start: /^WARNING: (?<what>lock held when returning to user space!)/,
+    detail: /^\s*#\d+: [0-9a-f]+ \(.*\)\{[^}]*\}(?:-\{\d+:\d+\})?, at: (?<fn>[\w.$]+)\+0x/,
+    title: lockdepTitle, guilty: ['header'],
+    end: { body: /^(?:-{3,}|={3,}|\S+ #\d+ |\S+\/\d+ is leaving the kernel|(?:\d+|no) locks? held by|\s*#\d+: |\s*$)/, gap: 0, maxLines: 60 } },
   // Lockdep prints several stacks (how each lock of a chain was taken); the bug's is the last, "stack
   // backtrace:", the only one under a Call Trace header, which is the one frames are read from.
   { kind: 'lockdep', hint: 'WARNING: ', start: /^WARNING: (?<what>possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-(?:READ-)?safe -> (?:SOFT|HARD)IRQ-(?:READ-)?unsafe lock order detected|inconsistent lock state|suspicious RCU usage|bad unlock balance detected!|held lock freed!|lock held when returning to user space!|lock held at task exit time!|Nested lock was not taken|bad contention detected!|\S+\/\d+ still has locks held!)/,
