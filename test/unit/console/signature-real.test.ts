@@ -48,7 +48,7 @@ for (const [name, kinds] of [['extra', 3], ['copyoverflow', 4], ['kobject', 2]] 
 
 // The 6.12 debug kernel (capture.sh --build qemu-virt,debug,kasan,sanitizers --runs 2): lockdep, KASAN,
 // KFENCE, UBSAN, kmemleak, debugobjects… reports, each scenario booted twice.
-for (const name of ['faults', 'heldfree', 'irqlock', 'irqorder', 'irqinversion', 'lockdestroy', 'locking', 'lockreturn', 'nonstatic', 'rcu', 'recursive', 'spinmagic', 'waitctx']) {
+for (const name of ['faults', 'heldfree', 'irqlock', 'irqorder', 'irqinversion', 'lockdestroy', 'locking', 'lockreturn', 'nonstatic', 'rcu', 'recursive', 'spinmagic', 'ubsan', 'waitctx']) {
   t.test(`6.12 debug kernel, scenario debug-${name}, two boots: the same titles and signatures`, async (t) => {
     const a = triage(`real-6.12-debug-${name}.log`);
     const b = triage(`real-6.12-debug-${name}-2.log`);
