@@ -61,13 +61,13 @@ t.test('a crash is bundled, and the bundle replays in a fresh directory to the s
 });
 
 /** Unpack a bundle into `dir` (one t.testdir() per test: a second would empty the first), change its manifest, pack it again. */
-async function tampered(dir: string, bundle: string, edit: (m: ManifestJson) => void): Promise<string> {
+async function tampered(dir: string, bundle: string, edit: (m: ManifestJson, top: string) => Promise<void> | void): Promise<string> {
   await mkdir(dir);
   await execa('tar', ['-xzf', bundle, '-C', dir]);
   const [top] = await readdir(dir);
   const file = join(dir, top!, 'manifest.json');
   const m = JSON.parse(await readFile(file, 'utf8')) as ManifestJson;
-  edit(m);
+  await edit(m, join(dir, top!));
   await writeFile(file, JSON.stringify(m, null, 2));
   const out = join(dir, '..', `${top}-tampered.tar.gz`);
   await execa('tar', ['-C', dir, '-czf', out, top!]);
@@ -102,4 +102,12 @@ t.test('a bundle whose manifest names another hash is refused before anything bo
   const k = await krepro(['replay', kBundle, '--results', join(work, 'r2')]);
   t.equal(k.exitCode, 3, { output: k.all });
   t.match(k.stdout, `kernel: hash mismatch: the bundle has ${fake} (debian:6.1.0-56-amd64@6.1.192-2), this machine resolved ${kernelHash}`);
+
+  // The scenario edited inside the bundle, the manifest left as it was: a damaged bundle, never run.
+  const sBundle = await tampered(join(work, 'scenario'), bundle, async (_m, top) => {
+    await writeFile(join(top, 'scenario', 'sysrq-crash.yaml'), `${await readFile(join(top, 'scenario', 'sysrq-crash.yaml'), 'utf8')}  - run: true\n`);
+  });
+  const sc = await krepro(['replay', sBundle, '--results', join(work, 'r3')]);
+  t.equal(sc.exitCode, 3, { output: sc.all });
+  t.match(sc.stdout, /the bundle is damaged:\n {2}scenario\/sysrq-crash\.yaml: the manifest says sha256 [0-9a-f]{64}, the bundle has [0-9a-f]{64}/);
 });
