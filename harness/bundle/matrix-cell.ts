@@ -32,7 +32,7 @@ async function findCell(attemptDir: string): Promise<{ cell: CellEntry } | undef
 function setZfs(doc: Document, zfs: string): void {
   const image = doc.get('image', true);
   if (image === undefined || isScalar(image)) {
-    doc.set('image', doc.createNode({ name: isScalar(image) ? String(image.value) : 'base', zfs }));
+    doc.set('image', doc.createNode({ name: isScalar(image) ? String(image.value) : 'base', zfs }, { flow: true }));
     return;
   }
   if (isMap(image)) {

@@ -210,3 +210,26 @@ t.test("a matrix attempt's scenario gets its cell's kernel, zfs and cmdline axes
   const { dir } = await attemptDir(path.join(root, 'plain'));
   t.equal(await matrixScenarioText(dir, r, text), undefined, 'a krepro run attempt is not a matrix cell');
 });
+
+t.test('krepro bundle of a matrix attempt holds the scenario with the cell axes in, and says so', async (t) => {
+  const root = t.testdir();
+  const { dir: merged } = await writeMergedReport(root);
+  const cellDir = path.join(merged, 'cells', 'zfs/raw-send-usb-replug/kernel=6.1.0-56-amd64/zfs=2.3.2', '1');
+  const r = JSON.parse(await readFile(path.join(cellDir, 'result.json'), 'utf8')) as ScenarioResult;
+  // The matrix's scenario file, where this cell's result.json says it was.
+  const scen = path.join(root, 'raw-send-usb-replug.yaml');
+  await writeFile(scen, 'name: raw-send-usb-replug\nimage: zfs\nsteps:\n  - run: true\n');
+  await writeFile(path.join(cellDir, 'result.json'), JSON.stringify({ ...r, file: scen }));
+  const { path: tarball, manifest } = await bundleAttempt(cellDir, { out: path.join(root, 'cell.tar.gz') });
+  const out = path.join(root, 'x');
+  await mkdir(out);
+  await execa('tar', ['-xzf', tarball, '-C', out]);
+  const text = await readFile(path.join(out, 'cell', 'scenario', 'raw-send-usb-replug.yaml'), 'utf8');
+  t.match(text, /^kernel: \{ debian: 6\.1\.0-56-amd64 \}$/m);
+  t.match(text, /^image: \{ name: zfs, zfs: 2\.3\.2 \}$/m, 'a bare image name becomes { name, zfs }');
+  t.equal(manifest.scenario.sha256, sha(text));
+  t.match(manifest.notes.join('\n'), 'a matrix cell (zfs/raw-send-usb-replug/kernel=6.1.0-56-amd64/zfs=2.3.2)');
+  t.same(manifest.kernelConfig, { absent: 'no config beside the kernel (a kernel given by path, or the cache entry is gone)' }, 'no .config to copy is said, not hidden');
+  t.equal(manifest.outcome.crash?.title, decidingCrash(r)?.title, 'the deciding crash of the cell attempt (seed 000\'s SPL panic)');
+  t.match(manifest.outcome.crash?.title, /zio_encrypt/);
+});
