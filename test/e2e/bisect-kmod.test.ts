@@ -6,11 +6,11 @@
 // resumed: git bisect visits 5, 7, 4, 3, 6 and names commit 7.
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { BisectState } from '../../harness/bisect/types.js';
-import { krepro, leftoverQemu, privateCache, ROOT } from './helpers.js';
+import { interruptBisectAfter, krepro, leftoverQemu, privateCache, ROOT } from './helpers.js';
 
 const HEAD = `#include <linux/module.h>
 #include <linux/proc_fs.h>
@@ -97,25 +97,9 @@ t.test('bisect a module repository: skips an unbuildable and an other-bug commit
 
   // First leg: stopped with SIGINT once three points (both ends and one step) are recorded.
   const first = krepro(['bisect', scenario, '--good', hashes[0]!, '--bad', hashes[8]!, '--repo', repo, '--runs', '1', '--results', resultsDir], { env });
-  let bisectDir = '';
-  let done = false;
-  void first.finally(() => { done = true; });
-  const poll = (async () => {
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const d = (await readdir(resultsDir).catch(() => [] as string[])).find((n) => n.startsWith('bisect-'));
-      if (!d) continue;
-      bisectDir = join(resultsDir, d);
-      const s = JSON.parse(await readFile(join(bisectDir, 'bisect.json'), 'utf8').catch(() => '{"points":[]}')) as BisectState;
-      if (s.points.length >= 3) {
-        first.kill('SIGINT');
-        return;
-      }
-      if (done) return;
-    }
-  })();
+  const poll = interruptBisectAfter(first, resultsDir, 3);
   const r1 = await first;
-  await poll;
+  const bisectDir = await poll;
   t.equal(r1.exitCode, 130, 'the interrupted leg exits 130', { output: r1.all?.slice(-3000) });
   t.match(r1.all, /krepro bisect --resume /, 'and says how to resume');
   const before = JSON.parse(await readFile(join(bisectDir, 'bisect.json'), 'utf8')) as BisectState;

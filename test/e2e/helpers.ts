@@ -125,3 +125,26 @@ export async function privateCache(dir: string, fresh: string[]): Promise<string
   }
   return dir;
 }
+
+/**
+ * Interrupt a running `krepro bisect` (SIGINT, as Ctrl-C would) once its bisect.json
+ * records `points` points; resolves to the bisection's directory.
+ */
+export async function interruptBisectAfter(child: ResultPromise, resultsDir: string, points: number): Promise<string> {
+  let bisectDir = '';
+  let done = false;
+  void child.finally(() => { done = true; }).catch(() => {});
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const d = (await readdir(resultsDir).catch(() => [] as string[])).find((n) => n.startsWith('bisect-'));
+    if (d) {
+      bisectDir = join(resultsDir, d);
+      const s = JSON.parse(await readFile(join(bisectDir, 'bisect.json'), 'utf8').catch(() => '{"points":[]}')) as { points: unknown[] };
+      if (s.points.length >= points) {
+        child.kill('SIGINT');
+        return bisectDir;
+      }
+    }
+    if (done) return bisectDir;
+  }
+}
