@@ -16,6 +16,7 @@ import { note } from '../util/progress.js';
 import { bisectLog, checkout, commitInfo, privateClone, resolveCommit, startBisect, markPoint, toplevel, type BisectStep } from './git.js';
 import { confidence } from './oracle.js';
 import { readLockFor } from '../artifacts/store/lock.js';
+import { interrupted } from '../util/interrupt.js';
 import { PointInterrupted, prepareGitPoint, prepareKernelPoint, runPoint, type PreparedPoint } from './point.js';
 import { bisectMarkdown, culpritExcerpt, versionLog } from './report.js';
 import { loadState, saveState } from './state.js';
@@ -186,9 +187,7 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
         state.firstBad = { version: entry(step.version), lastGood: entry(lastGood) };
         state.confidence = confidence(state.points, step.version, () => lastGood);
       } else {
-        state.candidates = step.candidates;
-        state.stopped = `only skipped versions are left between the last good and the first bad one (${step.candidates.length})`;
-        state.confidence = confidence(state.points, undefined, () => undefined);
+        onlySkipsLeft(state, step.candidates, 'versions');
       }
       state.status = 'done';
       await save();
@@ -209,16 +208,15 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
         const parent = info.parent;
         state.confidence = confidence(state.points, info.commit, () => parent);
       } else {
-        state.candidates = step.candidates;
-        state.stopped = `only skipped commits are left between the last good and the first bad one (${step.candidates.length})`;
-        state.confidence = confidence(state.points, undefined, () => undefined);
+        onlySkipsLeft(state, step.candidates, 'commits');
       }
       state.status = 'done';
       await save();
     }
     return { dir, state, interrupted: false };
   } catch (e) {
-    if (!(e instanceof PointInterrupted)) throw e;
+    // Ctrl-C reaches the children too: a git command it killed fails on its own, which is the interrupt, not a git error.
+    if (!(e instanceof PointInterrupted) && !interrupted.aborted) throw e;
     await save();
     note(`bisect: interrupted; continue with  krepro bisect --resume ${dir}`);
     return { dir, state, interrupted: true };
@@ -230,4 +228,11 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
     await save();
     return { dir, state, interrupted: false };
   }
+}
+
+/** The search ended with only skipped points between the last good and the first bad: no culprit, the candidates listed. */
+function onlySkipsLeft(state: BisectState, candidates: string[], what: 'versions' | 'commits'): void {
+  state.candidates = candidates;
+  state.stopped = `only skipped ${what} are left between the last good and the first bad one (${candidates.length})`;
+  state.confidence = confidence(state.points, undefined, () => undefined);
 }
