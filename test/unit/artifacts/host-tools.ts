@@ -3,7 +3,7 @@
 // A test skips only when a host tool it needs is absent (`needsTools`); a
 // download or unpack that fails is a failure, never a skip.
 import { execa } from 'execa';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -36,6 +36,7 @@ export const APT_TOOLS = ['apt-get', 'dpkg-deb'];
 export async function dropbearTools(): Promise<(tool: string, args: string[]) => Promise<string>> {
   const debs = await aptDownload(['dropbear-bin', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g', 'libcrypt1']);
   const dir = await mkdtemp(join(tmpdir(), 'krepro-dropbear-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   for (const deb of debs.values()) await execa('dpkg-deb', ['-x', deb, dir]);
   const libs = [join(dir, 'lib/x86_64-linux-gnu'), join(dir, 'usr/lib/x86_64-linux-gnu')].join(':');
   return async (tool, args) => {

@@ -1,6 +1,5 @@
 // `krepro triage`: output shapes and exit codes.
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
@@ -33,7 +32,7 @@ t.test('a clean log: exit 0; human output says so', async (t) => {
 });
 
 t.test('a directory: one JSON line per log file, recursively, expected files skipped', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'krepro-triage-'));
+  const dir = t.testdir();
   mkdirSync(join(dir, 'sub'));
   copyFileSync(join(FIX, 'real-6.1-gpf.log'), join(dir, 'a.log'));
   copyFileSync(join(FIX, 'synthetic-clean-boot-false-alarms.log'), join(dir, 'sub', 'b.log'));

@@ -1,6 +1,6 @@
 // `kernel: { build: … }` resolves to a KernelBuildSpec with absolute fragment paths, or reports file:line:col.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -13,6 +13,7 @@ const kconfigs = path.resolve('kconfigs');
 
 t.test('Debian source, fragments by name and by path, llvm', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'krepro-kb-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(path.join(dir, 'mine.config'), 'CONFIG_BTRFS_FS=y\n');
   const file = path.join(dir, 's.yaml');
   const sc = await parseScenario([
@@ -34,6 +35,7 @@ t.test('Debian source, fragments by name and by path, llvm', async (t) => {
 
 t.test('a git source keeps the ref; defaults: tinyconfig + qemu-virt, gcc', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'krepro-kb-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
   execFileSync('git', ['init', '-q', path.join(dir, 'linux')]);
   const sc = await parseScenario('kernel: { build: { source: { git: ./linux, ref: v6.1.100 } } }\n', path.join(dir, 's.yaml'));
   t.same(sc.kernel.kind === 'build' && sc.kernel.build, {

@@ -1,8 +1,7 @@
 // ZFS from a git checkout: the image param form, and reading a ref without touching the repository.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cloneZfs, parseZfsGit, zfsGitSource } from '../../../../harness/artifacts/out-of-tree/zfs-git.js';
 
@@ -12,7 +11,8 @@ t.test('git:PATH@REF, or a version', async (t) => {
 });
 
 t.test('a tagged commit: version from META, shared clone at the commit, user tree untouched', async (t) => {
-  const repo = mkdtempSync(join(tmpdir(), 'krepro-zfsgit-'));
+  const base = t.testdir({ repo: {} });
+  const repo = join(base, 'repo');
   const g = (...a: string[]) => execFileSync('git', ['-C', repo, ...a], { encoding: 'utf8' }).trim();
   g('init', '-q');
   writeFileSync(join(repo, 'META'), 'Meta: 1\nName: zfs\nVersion: 2.3.2\nRelease: 1\n');
@@ -23,7 +23,7 @@ t.test('a tagged commit: version from META, shared clone at the commit, user tre
   const s = await zfsGitSource({ repo, ref: 'zfs-2.3.2' });
   t.equal(s.version, '2.3.2');
   t.match(s.commit, /^[0-9a-f]{40}$/);
-  const dest = join(mkdtempSync(join(tmpdir(), 'krepro-zfsclone-')), 'src');
+  const dest = join(base, 'clone', 'src');
   await cloneZfs(s, dest);
   t.match(readFileSync(join(dest, 'META'), 'utf8'), /Version: 2\.3\.2/);
   t.equal(execFileSync('git', ['-C', dest, 'describe', '--tags'], { encoding: 'utf8' }).trim(), 'zfs-2.3.2', 'describe works for make gitrev');
