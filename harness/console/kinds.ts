@@ -162,7 +162,8 @@ export const KINDS: Kind[] = [
     title: 'KFENCE: $<what>', guilty: ['header', 'frames'], end: SANITIZER },
   { kind: 'kmsan', hint: 'KMSAN', start: /^BUG: KMSAN: (?<what>[\w-]+) in (?<fn>[\w.$]+)/,
     title: 'KMSAN: $<what>', guilty: ['header', 'frames'], end: SANITIZER },
-  { kind: 'kcsan', hint: 'KCSAN', start: /^BUG: KCSAN: (?<what>assert: race|[\w-]+) in (?<fn>[\w.$]+)(?:\+\S+)?(?: \/ (?<fn2>[\w.$]+))?/,
+  // A module's function carries " [module]" before the other access's " / fn" (real 6.12 KCSAN capture).
+  { kind: 'kcsan', hint: 'KCSAN', start: /^BUG: KCSAN: (?<what>assert: race|[\w-]+) in (?<fn>[\w.$]+)(?:\+\S+)?(?: \[[\w-]+\])?(?: \/ (?<fn2>[\w.$]+))?/,
     title: (g) => `KCSAN: ${g.what} in ${g.fn}${g.fn2 ? ` / ${g.fn2}` : ''}`, inGuilty: false, guilty: ['header'], end: SANITIZER },
   { kind: 'ubsan', hint: 'UBSAN: ', start: /^UBSAN: (?<what>Undefined behaviour|[\w-]+) in (?<file>\S+)/,
     detail: /^(?<ubsanDetail>shift exponent|left shift of|index -?\d+ is out of range|signed integer overflow|load of value|division (?:by zero|of)|negation of|.*misaligned address|.*null pointer|pointer index expression|pointer .*overflow|variable length array)/,
