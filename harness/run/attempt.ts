@@ -121,8 +121,11 @@ async function planSnapshot(sc: Scenario, a: ScenarioArtifacts, accel: 'kvm' | '
  * its type (util/errors.ts); a crash seen meanwhile outranks it.
  */
 async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outcome: Outcome): Promise<void> {
-  const phases = new Phases(rec);
+  const phases = new Phases(rec, interrupted);
   const st: AttemptState = { stop: new AbortController(), crashSeen: false, stopping: false, reports: 0 };
+  // Ctrl-C stops waits on the guest too, not only the QEMU the reaper stops.
+  const onInterrupt = (): void => st.stop.abort(interrupted.reason);
+  interrupted.addEventListener('abort', onInterrupt, { once: true });
   try {
     const artifacts = await phases.run('artifacts', () => prepare(sc, result));
     const { kernel, image, boot } = artifacts;
@@ -167,6 +170,7 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
     // A crash explains a failed boot better than the boot failure does.
     if (!st.crashSeen) outcome.harnessError ??= harnessError(e, rec);
   } finally {
+    interrupted.removeEventListener('abort', onInterrupt);
     await phases.teardownAll();
   }
 }

@@ -12,7 +12,8 @@ export interface PhaseLog {
 export class Phases {
   private readonly teardowns: Array<{ name: string; fn: () => Promise<void> | void }> = [];
 
-  constructor(private readonly log: PhaseLog) {}
+  /** `stop`: once aborted, no further phase starts (Ctrl-C while an earlier phase ran must not boot a VM). */
+  constructor(private readonly log: PhaseLog, private readonly stop?: AbortSignal) {}
 
   /**
    * Run `setup`; when it succeeds and `teardown` is given, remember the
@@ -20,6 +21,7 @@ export class Phases {
    * it cleans up what it half-made itself.
    */
   async run<T>(name: string, setup: () => Promise<T>, teardown?: (value: T) => Promise<void> | void): Promise<T> {
+    this.stop?.throwIfAborted();
     const value = await setup();
     if (teardown) this.teardowns.push({ name, fn: () => teardown(value) });
     return value;
