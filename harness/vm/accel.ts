@@ -10,6 +10,7 @@ import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheRoot } from '../artifacts/store/root.js';
 import { execa } from '../util/children.js';
+import { interrupted } from '../util/interrupt.js';
 import { note } from '../util/progress.js';
 import { runProbe, type ProbeResult } from './probe.js';
 
@@ -33,6 +34,8 @@ export interface AccelDeps {
   probe?: (qemu: string, accel: 'kvm' | 'tcg', timeoutMs: number) => Promise<ProbeResult>;
   qemuVersion?: (qemu: string) => Promise<string>;
   probeTimeoutMs?: number;
+  /** Aborted when krepro is asked to stop: a probe cut short proves nothing and is not cached. */
+  stop?: AbortSignal;
 }
 
 /** Pick 'kvm' or 'tcg' for a machine; 'auto' probes KVM with a real boot (cached), 'kvm' throws if it is broken. */
@@ -101,6 +104,7 @@ async function probeCached(qemu: string, deps: AccelDeps): Promise<AccelCacheEnt
   const hit = cache[key];
   if (hit && 'kvmWorks' in hit) return hit;
   const r = await (deps.probe ?? runProbe)(qemu, 'kvm', deps.probeTimeoutMs ?? 10_000);
+  (deps.stop ?? interrupted).throwIfAborted();
   const entry: AccelCacheEntry = { kvmWorks: r.ok, detail: r.detail, probeMs: r.ms, probedAt: new Date().toISOString() };
   // Re-read before writing: another run may have added its own key meanwhile.
   await writeCache(file, { ...(await readCache(file)), [key]: entry });

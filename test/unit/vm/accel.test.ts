@@ -69,6 +69,21 @@ t.test('a new QEMU version is probed again; other keys are kept', async (t) => {
   t.equal(Object.keys(JSON.parse(await readFile(a.deps.cacheFile!, 'utf8'))).length, 2);
 });
 
+t.test('a probe cut short by Ctrl-C is not cached: the next run probes again', async (t) => {
+  const { deps, calls } = fakeHost(t, { ok: false, ms: 30, detail: 'QEMU killed by SIGINT' });
+  const stop = new AbortController();
+  const probe = deps.probe!;
+  deps.probe = async (q, a, ms) => {
+    stop.abort(new Error('interrupted by SIGINT'));
+    return probe(q, a, ms);
+  };
+  await t.rejects(resolveAccel('auto', 'qemu', { ...deps, stop: stop.signal }), /interrupted by SIGINT/);
+  await t.rejects(readFile(deps.cacheFile!, 'utf8'), { code: 'ENOENT' }, 'nothing cached');
+  deps.probe = probe;
+  await resolveAccel('auto', 'qemu', deps);
+  t.same(calls, ['kvm', 'kvm'], 'probed again');
+});
+
 t.test('a corrupt cache file means probing again, not failing', async (t) => {
   const { deps, calls } = fakeHost(t, { ok: true, ms: 1, detail: '' });
   await resolveAccel('auto', 'qemu', deps);
