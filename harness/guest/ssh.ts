@@ -31,6 +31,12 @@ export interface ExecResult {
   aborted: boolean;
   /** The connection dropped while the command ran. */
   lost: boolean;
+  /**
+   * The connection is up but the guest's sshd would not run the command (channel
+   * open or exec request refused: a fork that failed, too many channels), even
+   * after retries. The command never started.
+   */
+  refused?: string;
   /** The last 64 KiB of stdout and stderr (full output goes through the callbacks). */
   stdout: string;
   stderr: string;
@@ -44,13 +50,19 @@ function appendTail(tail: string, chunk: Buffer): string {
   return s.length > TAIL ? s.slice(s.length - TAIL) : s;
 }
 
+// A refused command is retried (it never started): the refusals seen were transient.
+const REFUSAL_RETRIES = 4;
+const REFUSAL_BACKOFF_MS = 500;
+
 /** An SSH session with the guest. */
 export class Guest {
   private closed = false;
   private lostError: Error | undefined;
   private readonly lostWaiters = new Set<(e: Error) => void>();
+  /** Told of each refused command (the run's timeline records them). */
+  onRefused?: (reason: string, attempt: number) => void;
 
-  private constructor(private readonly client: Client) {
+  private constructor(private readonly client: Client, private readonly opts: ConnectOptions) {
     const lose = (e: Error): void => {
       if (this.closed || this.lostError) return;
       this.lostError = e;
@@ -87,7 +99,7 @@ export class Guest {
       };
       client.once('ready', () => {
         client.removeAllListeners();
-        resolve(new Guest(client));
+        resolve(new Guest(client, opts));
       });
       client.once('error', (e) => fail(seen && seen !== opts.hostFingerprint
         ? new Error(`guest host key ${seen} does not match the pinned ${opts.hostFingerprint}`)
@@ -109,8 +121,29 @@ export class Guest {
     });
   }
 
-  /** Run a command; resolves when it exits, times out, is aborted, or the connection drops. */
-  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  /** A second, independent session to the same guest (the first may be wedged or gone). */
+  reconnect(timeoutMs: number, signal?: AbortSignal): Promise<Guest> {
+    return Guest.connect({ ...this.opts, deadline: Date.now() + timeoutMs, signal });
+  }
+
+  /**
+   * Run a command; resolves when it exits, times out, is aborted, or the connection
+   * drops. A command the guest's sshd refuses to start is retried a few times first.
+   */
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const left = (): number | undefined => (opts.timeoutMs === undefined ? undefined : opts.timeoutMs - (Date.now() - started));
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.execOnce(command, { ...opts, timeoutMs: left() });
+      if (!r.refused || attempt > REFUSAL_RETRIES || this.lostError || opts.signal?.aborted) return r;
+      this.onRefused?.(r.refused, attempt);
+      if ((left() ?? Infinity) <= REFUSAL_BACKOFF_MS * attempt) return r;
+      await sleep(REFUSAL_BACKOFF_MS * attempt, opts.signal);
+      if (opts.signal?.aborted) return { ...r, refused: undefined, aborted: true };
+    }
+  }
+
+  private execOnce(command: string, opts: ExecOptions): Promise<ExecResult> {
     const started = Date.now();
     return new Promise((resolve) => {
       let stdout = '';
@@ -138,7 +171,8 @@ export class Guest {
       this.lostWaiters.add(onLost);
       if (opts.timeoutMs) timer = setTimeout(() => finish({ timedOut: true }), opts.timeoutMs);
       this.client.exec(command, (err, ch) => {
-        if (err) return finish({ lost: true, signal: err.message });
+        // A refusal on a live connection is not a lost guest; ssh2 reports both here.
+        if (err) return this.lostError ? finish({ lost: true }) : finish({ refused: err.message });
         channel = ch;
         ch.on('data', (b: Buffer) => { stdout = appendTail(stdout, b); opts.onStdout?.(b); });
         ch.stderr.on('data', (b: Buffer) => { stderr = appendTail(stderr, b); opts.onStderr?.(b); });

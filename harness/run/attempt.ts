@@ -161,6 +161,7 @@ async function execute(sc: Scenario, rec: Recorder, result: ScenarioResult, outc
       guest = await phases.run('guest', () => bootGuest(sc, rec, result, st, { image, secrets, watch, machine, booting, t0, fromLine }), (g) => g.close());
       if (!plan.optOut) await phases.run('snapshot', () => saveBoot(rec, result, st, plan, { machine, secrets, watch, fromLine }));
     }
+    guest.onRefused = (reason, attempt) => rec.event('exec-refused', { reason, attempt });
     const ctx: RunContext = {
       scenario: sc, machine, guest, console: watch, rec, jobs: new Map<string, Job>(),
       disks: new Map(secrets.disks.map((d) => [d.id, d])), signal: st.stop.signal,

@@ -46,6 +46,8 @@ export type StepImpl<S extends Step = Step> = (ctx: RunContext, step: S, console
 export function judgeExec(r: ExecResult, expectExit: number | 'any', what: string): StepOutcome {
   if (r.aborted) return { status: 'interrupted', message: 'interrupted' };
   if (r.lost) return { status: 'lost', message: 'SSH connection lost' };
+  // The guest can no longer be driven either way; the message says which.
+  if (r.refused) return { status: 'lost', message: `the guest's sshd refused to run the command: ${r.refused}` };
   if (r.timedOut) return { status: 'timeout', message: `${what} did not finish in time` };
   if (r.code === null) return { status: 'failed', exitCode: null, message: `${what} ended by signal ${r.signal ?? '?'}` };
   if (expectExit !== 'any' && r.code !== expectExit) {

@@ -54,7 +54,7 @@ export async function stopJob(ctx: RunContext, job: Job): Promise<boolean> {
   job.stopped = true;
   for (const sig of ['TERM', 'KILL']) {
     const r = await ctx.guest.exec(`kill -${sig} -$(cat ${pidFile(job.name)}) 2>/dev/null; true`, { timeoutMs: 15_000, signal: ctx.signal });
-    if (r.lost || r.aborted) return false;
+    if (r.lost || r.refused || r.aborted) return false;
     const ended = await Promise.race([job.result.then(() => true), sleep(STOP_GRACE_MS, ctx.signal).then(() => false)]);
     if (ended) {
       ctx.rec.event('job-stopped', { job: job.name, signal: sig });

@@ -54,7 +54,7 @@ export async function freshenGuest(guest: Guest, signal?: AbortSignal): Promise<
     stdin: seed, timeoutMs: 60_000, signal,
   });
   if (r.code !== 0) {
-    const why = r.lost ? 'SSH lost' : r.timedOut ? 'timed out' : r.aborted ? 'aborted' : `exit ${r.code ?? r.signal}`;
+    const why = r.lost ? 'SSH lost' : r.refused ? `refused: ${r.refused}` : r.timedOut ? 'timed out' : r.aborted ? 'aborted' : `exit ${r.code ?? r.signal}`;
     throw new Error(`could not set the restored guest's clock and entropy (${why}) ${r.stderr.trim()}`.trim());
   }
 }

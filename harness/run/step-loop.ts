@@ -8,7 +8,7 @@ import { errorMessage } from '../util/errors.js';
 import { task } from '../util/progress.js';
 import { linkedController } from '../util/signals.js';
 import type { RunContext } from './context.js';
-import { collectHangDiagnostics } from './diagnostics.js';
+import { collectHangDiagnostics, collectLostDiagnostics } from './diagnostics.js';
 import { executeStep } from './steps/index.js';
 import type { Outcome } from './verdict.js';
 
@@ -67,6 +67,9 @@ export async function runSteps(ctx: RunContext, outcome: Outcome, result: Scenar
         outcome.harnessError ??= { reason: 'infra', message: `step ${step.index} (${step.label}): ${o.message ?? 'harness error'}` };
       } else if (o.status === 'lost') {
         outcome.lost = { step: step.index, message: o.message ?? 'SSH connection lost' };
+        const diag = await collectLostDiagnostics(ctx.guest, ctx.machine, ctx.signal);
+        await writeAtomic(join(rec.dir, 'steps', `${String(step.index).padStart(2, '0')}-lost-diagnostics.out`), diag);
+        result.diagnostics = { ...result.diagnostics, lostSession: diag };
         await ctx.console.settle();
       }
       // Any step that did not succeed ends the attempt; the rest are recorded as skipped.

@@ -2,7 +2,8 @@
 // message and the right verdict, and leaves no QEMU behind (checked by the pid
 // krepro recorded, or for a QEMU that never got going, by its QMP socket path).
 import t from 'tap';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { krepro, leftoverQemu, qemuExitRecorded, qemuPids, runScenario } from './helpers.js';
 
 /** The results dir a runScenario() scenario dir lives in (results/<run-id>/<scenario>). */
@@ -58,5 +59,22 @@ t.test('a QMP command QEMU refuses: error/infra naming the step, later steps ski
   t.match(res.message, /step 1 .*no-such-command/);
   t.same(res.steps.map((s) => s.status), ['error', 'skipped']);
   t.ok(qemuExitRecorded(res), 'the attempt stopped QEMU before it wrote its result');
+  t.same(await leftoverQemu(resultsOf(dir)), [], 'no QEMU left');
+});
+
+t.test('a session that dies while the guest lives: failed/lost-connection, the guest state from a second session', async (t) => {
+  const { exitCode, output, res, dir } = await runScenario(t, 'test/e2e/scenarios/lost-session.yaml', 'lost-session');
+  t.equal(exitCode, 1, 'exit code', { output });
+  t.equal(res.verdict, 'failed');
+  t.equal(res.reason, 'lost-connection');
+  t.match(res.message, /during step 1: SSH connection lost/);
+  t.same(res.steps.map((s) => s.status), ['lost', 'skipped']);
+  const diag = res.diagnostics?.lostSession ?? '';
+  t.match(diag, /VM status \(QMP query-status\): running/);
+  t.match(diag, /a fresh SSH session was accepted/);
+  // Only a shell on the second session can have read these from the guest.
+  t.match(diag, /== memory\n.*Mem/s);
+  t.match(diag, /== dropbear\n\d+ S/);
+  t.equal(readFileSync(join(dir, 'steps', '01-lost-diagnostics.out'), 'utf8'), diag);
   t.same(await leftoverQemu(resultsOf(dir)), [], 'no QEMU left');
 });

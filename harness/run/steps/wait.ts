@@ -72,7 +72,7 @@ function watchProgress(ctx: RunContext, index: number, w: NonNullable<WaitJobSte
         if (stopped || r.aborted) break;
         const value = r.code === 0 ? lastNumber(r.stdout) : undefined;
         const state = watch.observe(value, Date.now());
-        const why = r.timedOut ? 'poll timed out' : r.lost ? 'SSH lost' : r.code !== 0 ? `exit ${r.code}` : r.stdout.trim().split('\n').pop();
+        const why = r.timedOut ? 'poll timed out' : r.lost ? 'SSH lost' : r.refused ? `refused: ${r.refused}` : r.code !== 0 ? `exit ${r.code}` : r.stdout.trim().split('\n').pop();
         stream.write(`[${(ctx.rec.now() / 1000).toFixed(1)}s] ${why} → ${state} (max ${watch.value ?? 'none'})\n`);
         if (state === 'stalled') {
           ctx.rec.event('watchdog-stall', { step: index, value: watch.value });
@@ -114,6 +114,7 @@ async function waitPoll(ctx: RunContext, step: WaitPollStep): Promise<StepOutcom
       if (left <= 0) break;
       const r = await ctx.guest.exec(step.run, { timeoutMs: Math.min(left, Math.max(step.everyMs * 5, 30_000)), signal: ctx.signal });
       if (r.lost) return { status: 'lost', output: path, message: 'SSH connection lost while polling' };
+      if (r.refused) return { status: 'lost', output: path, message: `the guest's sshd refused to run the poll: ${r.refused}` };
       if (r.aborted) return { status: 'interrupted', output: path };
       last = r.stdout.trim();
       stream.write(`[${(ctx.rec.now() / 1000).toFixed(1)}s] exit=${r.code} ${last}${r.stderr ? ` (stderr: ${r.stderr.trim()})` : ''}\n`);
