@@ -32,7 +32,8 @@ export function describe(s: MatrixSummary, dir: string): string {
   const classes = Object.entries(s.totals.classes).map(([k, n]) => `${n} ${k}`).join(', ');
   const lines = [`${s.totals.cells} cells: ${s.totals.passed} passed, ${s.totals.failed} failed, ${s.totals.error} error (${classes || 'none'})`];
   for (const c of s.cells.filter((x) => x.class === 'new-failure' || (x.class === 'new-cell' && x.verdict === 'failed'))) {
-    lines.push(`  NEW ${c.id}: ${c.crash?.title ?? c.message.split('\n')[0]} [${c.rate}]`);
+    lines.push(`  NEW ${c.id}: ${c.crash?.title ?? c.message.split('\n')[0]} [${c.rate}${c.retried ? `, retried ${c.retried}×` : ''}]`);
+    if (c.bundle) lines.push(`      bundle: ${resolve(dir, c.bundle)}`);
   }
   for (const g of s.signatures) lines.push(`  signature ${g.signature} ${g.title}: ${g.cells.length} cell(s)`);
   lines.push(`report: ${resolve(dir, 'summary.json')}`);

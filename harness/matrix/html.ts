@@ -110,6 +110,8 @@ function cellHtml(c: CellSummary, col: Column, evidence: Evidence): string {
     + `<div class="head"><b class="verdict">${esc(c.verdict.toUpperCase())}</b> <span class="rate" title="failed attempts / attempts">${esc(c.rate)}</span> <span class="class">${esc(CLASS_TEXT[c.class] ?? c.class)}</span></div>`
     + (what ? `<div class="what">${c.crash ? `<span class="dim">${esc(c.crash.kind)}:</span> ` : c.reason ? `<span class="dim">${esc(c.reason)}:</span> ` : ''}${esc(what)}</div>` : '')
     + known + expired
+    + (c.retried ? `<div class="dim retried">retried ${c.retried}× before judging</div>` : '')
+    + (c.bundle ? `<div class="bundle"><a class="ev" href="${esc(relHref(c.bundle))}">bug bundle</a></div>` : '')
     + `<div class="dim">${duration(c.durationMs)} ${before}</div>`
     + `<ol class="attempts">${attempts}</ol></td>`;
 }

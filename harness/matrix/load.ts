@@ -71,7 +71,7 @@ export async function loadMatrix(file: string): Promise<Matrix> {
   } catch (e) {
     throw new ScenarioError([{ file, line: 1, col: 1, message: errorMessage(e) }], { cause: e });
   }
-  const { cx, root } = parseYamlFile(text, file, { kind: 'matrix', expected: 'scenarios, axes, include, exclude, known' });
+  const { cx, root } = parseYamlFile(text, file, { kind: 'matrix', expected: 'scenarios, axes, include, exclude, known, retry, bundle' });
   const parsed = matrixSpec.parsePartial(root, cx);
   if (!parsed) throw new ScenarioError(cx.problems);
   const top = parsed.value;
@@ -148,5 +148,7 @@ export async function loadMatrix(file: string): Promise<Matrix> {
     file: path.resolve(file),
     name: top.name ?? path.basename(file, path.extname(file)),
     scenarios, axes, include, exclude, known,
+    retry: top.retry ?? 1,
+    bundle: top.bundle ?? true,
   };
 }

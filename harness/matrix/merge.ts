@@ -41,13 +41,14 @@ export function mergeSummaries(parts: MatrixSummary[], sources: string[] = []): 
   });
 }
 
-/** Merge the reports in `dirs` into `out`: summary.json, junit.xml, report.html, and every cell's attempt directories. */
+/** Merge the reports in `dirs` into `out`: summary.json, junit.xml, report.html, every cell's attempt directories and bundles. */
 export async function mergeReports(dirs: string[], out: string): Promise<MatrixSummary> {
   const parts = await Promise.all(dirs.map((d) => readSummary(d)));
   const merged = mergeSummaries(parts.map((p) => p.summary), parts.map((p) => resolve(p.dir)));
   for (const p of parts) {
     for (const c of p.summary.cells) {
       for (const d of c.dirs) await cp(join(p.dir, d), join(out, d), { recursive: true, errorOnExist: false, force: true });
+      if (c.bundle) await cp(join(p.dir, c.bundle), join(out, c.bundle), { force: true });
     }
   }
   await writeJsonAtomic(join(out, 'summary.json'), merged);

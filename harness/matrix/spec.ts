@@ -50,6 +50,9 @@ export const matrixSpec = obj({
   include: def(items(includeSpec, { expects: 'a list of include entries' }), [], 'GitHub Actions style: extend matching cells with extra keys, or add a cell.'),
   exclude: def(items(excludeSpec, { expects: 'a list of exclude entries' }), [], 'GitHub Actions style: drop every cell matching all the keys.'),
   known: def(items(knownSpec, { expects: 'a list of known failures' }), [], 'Failures reported as known, not new.'),
+  retry: def(int({ min: 0, max: 10 }), 1,
+    'A cell that newly fails (passed in the baseline, or new and failed while a baseline is given) runs this many more attempts before it is called a regression; any pass makes it flaky.'),
+  bundle: def(bool(), true, 'Pack each new failure into a bug bundle (bundles/CELL.bundle.tar.gz, linked from the report).'),
 });
 
 /** JSON Schema (draft 2020-12) of the matrix format. */

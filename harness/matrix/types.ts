@@ -44,6 +44,10 @@ export interface Matrix {
   include: MatrixEntry[];
   exclude: MatrixEntry[];
   known: KnownFailure[];
+  /** Extra attempts for a cell that newly fails, before it is called a regression. */
+  retry: number;
+  /** Bundle every new failure. */
+  bundle: boolean;
 }
 
 /** The axis values a cell was given (absent: the scenario's own). */
@@ -106,6 +110,10 @@ export interface CellSummary {
   /** A known entry that matched but has expired (so the failure is reported as if unknown). */
   expiredKnown?: { link: string; expires: string };
   baseline?: { verdict: Verdict; rate: string };
+  /** Attempts run after the cell first failed as news (their verdicts are in attemptVerdicts). */
+  retried?: number;
+  /** The bug bundle of its failing attempt, relative to the report's directory (new failures). */
+  bundle?: string;
 }
 
 export interface SignatureGroup {

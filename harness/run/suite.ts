@@ -21,7 +21,7 @@ export interface SuiteResult {
   exitCode: number;
 }
 
-function summarise(sc: Scenario, attempts: ScenarioResult[], dirs: string[]): ScenarioSummary {
+export function summarise(sc: Scenario, attempts: ScenarioResult[], dirs: string[]): ScenarioSummary {
   const failed = attempts.filter((r) => r.verdict === 'failed');
   const last = failed[0] ?? attempts.at(-1)!;
   const rate = sc.repeat > 1 ? ` [reproduced ${failed.length}/${attempts.length}]` : '';

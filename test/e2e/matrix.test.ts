@@ -74,12 +74,22 @@ t.test('a matrix run whole, and in two shards merged, give the same report; a ba
   // The next night: the scenario now fails on krepro.t=2 instead of 1, and a third variant is new.
   const next = await krepro(['matrix', join(root, 'b', 'matrix.yaml'), '--jobs', '1', '--baseline', merged, '--results', join(root, 'next')]);
   t.equal(next.exitCode, 1, 'a new failure makes the exit status 1', { output: next.all });
-  const n = await summaryOf(await runDir(join(root, 'next')));
+  const nextDir = await runDir(join(root, 'next'));
+  const n = await summaryOf(nextDir);
   t.same(n.cells.map((c) => [c.id, c.verdict, c.class]), [
     ['gate/cmdline=krepro.t=1', 'passed', 'fixed'],
     ['gate/cmdline=krepro.t=2', 'failed', 'new-failure'],
     ['gate/cmdline=krepro.t=3', 'passed', 'new-cell'],
   ]);
   t.match(next.stdout, /NEW gate\/cmdline=krepro\.t=2/);
+  // Before it is called a regression the new failure runs once more (retry: 1 by default); then it is bundled.
+  const regressed = n.cells[1]!;
+  t.equal(regressed.retried, 1, 'the new failure was retried before it was called one');
+  t.same([regressed.rate, regressed.attemptVerdicts], ['2/2', ['failed', 'failed']]);
+  t.ok(existsSync(join(nextDir, regressed.dirs[1]!, 'result.json')), 'the retry has its own attempt directory');
+  t.equal(n.cells[0]!.retried, undefined, 'a fixed cell is not retried');
+  t.ok(regressed.bundle && existsSync(join(nextDir, regressed.bundle)), `the new failure is bundled (${regressed.bundle})`);
+  t.match(next.stdout, /bundle: \S+\.bundle\.tar\.gz/);
+  t.notOk(n.cells[2]!.bundle, 'a passing cell is not bundled');
   t.same(qemuPids({ arg: 'krepro.t=' }), [], 'no QEMU of these cells left behind');
 });
