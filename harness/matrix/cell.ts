@@ -8,6 +8,7 @@ import { interrupted } from '../util/interrupt.js';
 import { errorMessage } from '../util/errors.js';
 import { note } from '../util/progress.js';
 import { classify } from './classify.js';
+import { cellHistory, type Night } from './history.js';
 import { cellFacts, type CellFacts } from './report.js';
 import type { Cell, CellSummary, KnownFailure } from './types.js';
 
@@ -19,6 +20,8 @@ export interface CellContext {
   today: string;
   retry: number;
   bundle: boolean;
+  /** Earlier nights (--history), oldest first; empty without. */
+  nights?: Night[];
   /** The attempt runner (a seam for tests; the suite's runRepeated). */
   run?: typeof runRepeated;
 }
@@ -37,7 +40,11 @@ export async function runCell(cell: Cell, cx: CellContext): Promise<CellFacts> {
   const prefix = `cells/${cell.id}`;
   const run = cx.run ?? runRepeated;
   const first = await run(cell.scenario, join(cx.dir, prefix), (n) => String(n));
-  let facts = cellFacts(cell, first.summary, first.attempts, prefix);
+  const withHistory = (f: CellFacts): CellFacts => {
+    const h = cx.nights?.length ? cellHistory(cell.id, f, cx.nights) : undefined;
+    return h ? { ...f, history: h } : f;
+  };
+  let facts = withHistory(cellFacts(cell, first.summary, first.attempts, prefix));
   if (!isNews(facts, cx)) return facts;
 
   const attempts = [...first.attempts];
@@ -51,7 +58,7 @@ export async function runCell(cell: Cell, cx: CellContext): Promise<CellFacts> {
     retried = k;
     if (r.attempts.some((a) => a.verdict === 'passed')) break; // one pass: flaky, no more proof needed
   }
-  if (retried) facts = { ...cellFacts(cell, summarise(cell.scenario, attempts, dirs), attempts, prefix), retried };
+  if (retried) facts = { ...withHistory(cellFacts(cell, summarise(cell.scenario, attempts, dirs), attempts, prefix)), retried };
   if (!cx.bundle || !isNews(facts, cx)) return facts;
 
   const failing = facts.dirs[attempts.findIndex((a) => a.verdict === 'failed')]!;

@@ -1,11 +1,11 @@
-// A cell against the previous run and the known failures: is this news?
-// Only news pages people: a new failure (or a failing cell nobody has seen
-// before) makes the exit status 1; known, still-failing and flaky cells do not.
+// A cell against the previous run, the earlier nights and the known failures: is
+// this news? Only news pages people: a new failure (or a failing cell nobody has
+// seen before) makes the exit status 1; known, still-failing and flaky cells do not.
 import { globMatch } from './glob.js';
 import type { CellClass, CellSummary, KnownFailure } from './types.js';
 
 export type Judged = Pick<CellSummary, 'class' | 'known' | 'expiredKnown' | 'baseline'>;
-type Facts = Pick<CellSummary, 'id' | 'verdict' | 'attemptVerdicts' | 'crash' | 'message' | 'rate'>;
+type Facts = Pick<CellSummary, 'id' | 'verdict' | 'attemptVerdicts' | 'crash' | 'message' | 'rate' | 'history'>;
 
 /** The known entry for a failed cell: its id matches the pattern and its crash title (or, with no crash, its message) the regex. */
 function knownFor(cell: Facts, known: KnownFailure[]): KnownFailure | undefined {
@@ -35,9 +35,11 @@ export function classify(cell: Facts, known: KnownFailure[], baseline: Map<strin
   }
   const extra = expiredKnown ? { expiredKnown } : {};
   if (failedAny && cell.attemptVerdicts.includes('passed')) return as('flaky', extra);
-  if (!before) return as('new-cell', extra);
+  // Failing now, and on some earlier night of the history too: it comes and goes.
+  const failedLately = cell.verdict === 'failed' && (cell.history?.failed ?? 0) > 0;
+  if (!before) return as(failedLately ? 'flaky' : 'new-cell', extra);
   const failedBefore = before.verdict === 'failed';
-  if (cell.verdict === 'failed') return as(failedBefore ? 'still-failing' : 'new-failure', extra);
+  if (cell.verdict === 'failed') return as(failedBefore ? 'still-failing' : failedLately ? 'flaky' : 'new-failure', extra);
   return as(failedBefore ? 'fixed' : 'passing', extra);
 }
 

@@ -16,6 +16,7 @@ export interface MatrixCommand {
   shard?: string;
   jobs?: string;
   baseline?: string;
+  history?: string;
   /** Also write the CI job summary (markdown, size-capped) to this file. */
   summaryMd?: string;
 }
@@ -46,7 +47,7 @@ export async function matrixCommand(o: MatrixCommand, out: Writable): Promise<nu
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const jobs = jobsOf(o.jobs);
   const m = await loadMatrix(o.file);
-  const { dir, summary } = await runMatrix(m, { resultsDir: o.resultsDir, ...(shard ? { shard } : {}), ...(jobs ? { jobs } : {}), ...(o.baseline ? { baseline: o.baseline } : {}) });
+  const { dir, summary } = await runMatrix(m, { resultsDir: o.resultsDir, ...(shard ? { shard } : {}), ...(jobs ? { jobs } : {}), ...(o.baseline ? { baseline: o.baseline } : {}), ...(o.history ? { history: o.history } : {}) });
   out.write(describe(summary, dir));
   if (o.summaryMd) await writeSummaryMd(o.summaryMd, summary);
   return summary.exitCode;

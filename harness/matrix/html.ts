@@ -100,6 +100,12 @@ function attemptHtml(dir: string, verdict: string | undefined, n: number, ev: At
   return `<li><span class="v-${esc(verdict ?? 'unknown')}">#${n} ${esc(verdict ?? '?')}</span> ${links}${steps}</li>`;
 }
 
+/** "failed 3 of 14 nights, first seen 2026-11-20, last passed 2026-12-01". */
+export function historyText(h: NonNullable<CellSummary['history']>): string {
+  return [`failed ${h.failed} of ${h.nights} night${h.nights === 1 ? '' : 's'}`, h.firstSeen && `first seen ${h.firstSeen}`, h.lastPassed && `last passed ${h.lastPassed}`]
+    .filter(Boolean).join(', ');
+}
+
 function cellHtml(c: CellSummary, col: Column, evidence: Evidence): string {
   const what = c.crash?.title ?? (c.verdict === 'passed' ? '' : c.message.split('\n')[0] ?? '');
   const known = c.known ? `<div class="known">known: ${safeLink(c.known.link, c.known.link.replace(/^https?:\/\//, ''))}${c.known.intermittent ? ' (intermittent)' : ''}</div>` : '';
@@ -111,6 +117,7 @@ function cellHtml(c: CellSummary, col: Column, evidence: Evidence): string {
     + (what ? `<div class="what">${c.crash ? `<span class="dim">${esc(c.crash.kind)}:</span> ` : c.reason ? `<span class="dim">${esc(c.reason)}:</span> ` : ''}${esc(what)}</div>` : '')
     + known + expired
     + (c.retried ? `<div class="dim retried">retried ${c.retried}× before judging</div>` : '')
+    + (c.history ? `<div class="dim history" title="earlier nights (--history)">${historyText(c.history)}</div>` : '')
     + (c.bundle ? `<div class="bundle"><a class="ev" href="${esc(relHref(c.bundle))}">bug bundle</a></div>` : '')
     + `<div class="dim">${duration(c.durationMs)} ${before}</div>`
     + `<ol class="attempts">${attempts}</ol></td>`;
@@ -137,7 +144,7 @@ function gridHtml(s: MatrixSummary, evidence: Evidence): string {
 function signaturesHtml(s: MatrixSummary): string {
   if (!s.signatures.length) return '<p class="dim">No crash in any cell.</p>';
   const byId = new Map(s.cells.map((c) => [c.id, c]));
-  const items = s.signatures.map((g) => `<li class="sig" data-signature="${esc(g.signature)}"><b>${esc(g.title)}</b> <span class="dim">${esc(g.kind)}, signature ${esc(g.signature)}</span> — in <b>${g.cells.length}</b> cell${g.cells.length === 1 ? '' : 's'}: `
+  const items = s.signatures.map((g) => `<li class="sig" data-signature="${esc(g.signature)}"><b>${esc(g.title)}</b> <span class="dim">${esc(g.kind)}, signature ${esc(g.signature)}${g.firstSeen ? `, first seen ${esc(g.firstSeen)}` : ''}</span> — in <b>${g.cells.length}</b> cell${g.cells.length === 1 ? '' : 's'}: `
     + g.cells.map((id) => {
       const c = byId.get(id);
       return c ? `<a href="#cell-${c.index}">${esc(id)}</a>` : esc(id);

@@ -31,7 +31,8 @@ const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 
 function row(label: string, c: CellSummary): string {
   const what = c.crash?.title ?? (c.verdict === 'passed' ? '' : c.message.split('\n')[0] ?? '');
-  const was = c.baseline ? `${c.baseline.verdict} ${c.baseline.rate}` : c.class === 'new-cell' ? 'new cell' : '';
+  const was = [c.baseline ? `${c.baseline.verdict} ${c.baseline.rate}` : c.class === 'new-cell' ? 'new cell' : '',
+    c.history ? `failed ${c.history.failed}/${c.history.nights} nights${c.history.firstSeen ? ` since ${c.history.firstSeen}` : ''}` : ''].filter(Boolean).join('; ');
   const rate = c.retried ? `${c.rate} (retried ${c.retried}×)` : c.rate;
   return `| ${label} | ${mdCell(c.id)} | ${c.verdict} | ${rate} | ${mdCell(was)} | ${mdCell(what)} |\n`;
 }

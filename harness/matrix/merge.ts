@@ -32,11 +32,16 @@ export function mergeSummaries(parts: MatrixSummary[], sources: string[] = []): 
       byId.set(c.id, c);
     }
   }
+  const firstSeen = new Map<string, string>();
+  for (const g of parts.flatMap((p) => p.signatures)) {
+    if (g.firstSeen && !(firstSeen.get(g.signature)! <= g.firstSeen)) firstSeen.set(g.signature, g.firstSeen);
+  }
   const started = parts.map((p) => p.run.startedAt).sort()[0]!;
   const finished = parts.map((p) => p.run.finishedAt).sort().at(-1)!;
   return assemble([...byId.values()], {
     matrix: first.matrix, impossible: first.impossible, notes,
     ...(first.baseline !== undefined ? { baseline: { path: first.baseline } } : {}),
+    ...(first.history ? { history: { info: first.history, firstSeen } } : {}),
     run: { startedAt: started, finishedAt: finished, durationMs: parts.reduce((s, p) => s + p.run.durationMs, 0), merged: sources },
   });
 }

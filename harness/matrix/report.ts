@@ -52,6 +52,8 @@ export function signatureGroups(cells: Pick<CellSummary, 'id' | 'crash'>[]): Sig
 
 export interface ReportInput {
   matrix: MatrixSummary['matrix'];
+  /** --history: what was read, and each known signature's first night. */
+  history?: { info: NonNullable<MatrixSummary['history']>; firstSeen: Map<string, string> };
   shard?: MatrixSummary['shard'];
   impossible: MatrixSummary['impossible'];
   notes: string[];
@@ -76,8 +78,11 @@ export function assemble(classified: CellSummary[], input: Omit<ReportInput, 'ba
     ...(input.shard ? { shard: input.shard } : {}),
     impossible: input.impossible, notes: input.notes,
     ...(input.baseline ? { baseline: input.baseline.path } : {}),
+    ...(input.history ? { history: input.history.info } : {}),
     cells,
-    signatures: signatureGroups(cells),
+    signatures: signatureGroups(cells).map((g) => (input.history
+      ? { ...g, firstSeen: input.history.firstSeen.get(g.signature) ?? input.run.startedAt.slice(0, 10) }
+      : g)),
     totals: {
       cells: cells.length,
       passed: cells.filter((c) => c.verdict === 'passed').length,

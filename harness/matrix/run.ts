@@ -12,6 +12,7 @@ import { note } from '../util/progress.js';
 import { expandMatrix } from './expand.js';
 import { writeMatrixHtml } from './html.js';
 import { runCell } from './cell.js';
+import { readHistory, signaturesFirstSeen } from './history.js';
 import { buildSummary, matrixJunit, readSummary, type CellFacts } from './report.js';
 import { shardCells, type Shard } from './shard.js';
 import { defaultJobs, memoryBudgetMiB, needMiB, runSlots, type HostSize } from './slots.js';
@@ -24,6 +25,8 @@ export interface MatrixOptions {
   jobs?: number;
   /** A previous report (directory or summary.json): classes, and shard balance by its durations. */
   baseline?: string;
+  /** A directory of earlier nights' reports (DIR/*\/summary.json): flake rates and first-seen dates. */
+  history?: string;
   host?: HostSize;
 }
 
@@ -41,6 +44,12 @@ export async function runMatrix(m: Matrix, opts: MatrixOptions): Promise<{ dir: 
   const baseline = base && { path: resolve(base.dir), cells: new Map(base.summary.cells.map((c): [string, CellSummary] => [c.id, c])) };
   const durations = baseline && new Map([...baseline.cells].map(([id, c]) => [id, c.durationMs]));
   const cells = opts.shard ? shardCells(all, opts.shard, durations) : all;
+  const nights = opts.history === undefined ? [] : await readHistory(opts.history, m.name, { exclude: dir });
+  const history = opts.history === undefined ? undefined : {
+    info: { dir: resolve(opts.history), nights: nights.length, ...(nights.length ? { from: nights[0]!.date, to: nights.at(-1)!.date } : {}) },
+    firstSeen: signaturesFirstSeen(nights),
+  };
+  if (history) note(`history: ${nights.length} earlier night(s) of ${m.name} in ${opts.history}${nights.length ? ` (${history.info.from} … ${history.info.to})` : ''}`);
   const host = opts.host ?? hostSize();
   const jobs = opts.jobs ?? defaultJobs(cells, host);
   const budgetMiB = memoryBudgetMiB(host);
@@ -55,7 +64,7 @@ export async function runMatrix(m: Matrix, opts: MatrixOptions): Promise<{ dir: 
     const summary = buildSummary(facts, {
       matrix: { file: m.file, name: m.name, cells: all.length, known: m.known },
       ...(opts.shard ? { shard: opts.shard } : {}),
-      impossible, notes, ...(baseline ? { baseline } : {}), today: today(),
+      impossible, notes, ...(baseline ? { baseline } : {}), ...(history ? { history } : {}), today: today(),
       run: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), jobs },
     });
     await writeJsonAtomic(join(dir, 'summary.json'), summary);
@@ -63,7 +72,7 @@ export async function runMatrix(m: Matrix, opts: MatrixOptions): Promise<{ dir: 
     await writeMatrixHtml(dir, summary);
     return summary;
   };
-  const cx = { dir, known: m.known, baseline: baseline?.cells, today: today(), retry: m.retry, bundle: m.bundle };
+  const cx = { dir, known: m.known, baseline: baseline?.cells, today: today(), retry: m.retry, bundle: m.bundle, nights };
   await runSlots(cells, { jobs, budgetMiB, need: needMiB, stop: () => interrupted.aborted }, async (cell) => {
     const f = await runCell(cell, cx);
     facts.push(f);

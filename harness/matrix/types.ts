@@ -114,6 +114,8 @@ export interface CellSummary {
   retried?: number;
   /** The bug bundle of its failing attempt, relative to the report's directory (new failures). */
   bundle?: string;
+  /** The cell over the earlier nights given by --history. */
+  history?: { nights: number; failed: number; firstSeen?: string; lastPassed?: string };
 }
 
 export interface SignatureGroup {
@@ -121,6 +123,8 @@ export interface SignatureGroup {
   kind: string;
   title: string;
   cells: string[];
+  /** With --history: the first night it appeared (this run's date when never before). */
+  firstSeen?: string;
 }
 
 export interface MatrixSummary {
@@ -132,6 +136,8 @@ export interface MatrixSummary {
   impossible: Impossible[];
   notes: string[];
   baseline?: string;
+  /** The earlier nights looked at (--history). */
+  history?: { dir: string; nights: number; from?: string; to?: string };
   cells: CellSummary[];
   signatures: SignatureGroup[];
   totals: { cells: number; passed: number; failed: number; error: number; classes: Partial<Record<CellClass, number>> };
