@@ -122,7 +122,12 @@ export class CrashDetector {
       r.parent = parent;
       parent.openChildren++;
     } else {
-      if (target && (!caller || !target.caller || target.caller === caller)) this.close(target, false);
+      if (target && (!caller || !target.caller || target.caller === caller)) {
+        // Without caller ids an unfinished report may go on inside this one (two CPUs at once):
+        // if its task's lines show up here, both are marked corrupted (report.ts).
+        if (!target.complete && (!caller || !target.caller)) r.cutShort = target;
+        this.close(target, false);
+      }
       this.settle(Infinity);
       this.events.onReportStart?.(row.kind, start, body);
     }

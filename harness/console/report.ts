@@ -20,6 +20,11 @@ const END_MARK = /^---\[ end (?:trace|Kernel panic)/;
 const END_TRACE = /^---\[ end trace/;
 const REGS_AGAIN = /^(?:RIP: |Code: |RSP: |RAX: |RDX: |RBP: |R10: |R13: |FS: |CS: |CR2: |PKRU: )/;
 
+// The task a report's lines speak for: the WARNING header and dump_stack()'s "CPU: 1 UID: 0 PID: 86 Comm:" line.
+const CONTEXT = /\bCPU: \d+ (?:UID: \d+ )?PID: (\d+)\b/;
+// Reports that show several tasks or CPUs by design.
+const MULTI_CONTEXT = new Set(['hung-task', 'soft-lockup', 'hard-lockup', 'rcu-stall', 'workqueue-lockup', 'oom']);
+
 const enum Phase { Pre, Trace, Post, Regs }
 
 export class OpenReport {
@@ -34,6 +39,12 @@ export class OpenReport {
   private gapLines: string[] = [];
   chained: string[] = [];
   truncated = false;
+  corrupted: string | undefined;
+  /** The unfinished report this one's header cut short, with no caller ids to separate them. */
+  cutShort: OpenReport | undefined;
+  private pid: string | undefined;
+  private otherCpus = false;
+  private emitted: CrashReport | undefined;
   /** The report this one is a consequence of (detector.ts folds it in on close). */
   parent: OpenReport | undefined;
   openChildren = 0;
@@ -49,6 +60,27 @@ export class OpenReport {
     this.gapLines = [];
     this.lines.push(raw);
     this.end = n;
+    this.checkContext(raw);
+  }
+
+  /** A second task's "CPU: … PID: …" line in a one-task report: two reports' lines interleaved. */
+  private checkContext(raw: string): void {
+    if (this.corrupted || this.otherCpus || MULTI_CONTEXT.has(this.row.kind) || !raw.includes('PID: ')) {
+      if (raw.includes('NMI backtrace for cpu')) this.otherCpus = true;
+      return;
+    }
+    const pid = CONTEXT.exec(raw)?.[1];
+    if (pid === undefined) return;
+    this.pid ??= pid;
+    if (pid === this.pid) return;
+    this.corrupted = `holds lines of another task (PID ${pid}; the report's is ${this.pid}): two reports printed at once, no caller ids to separate them`;
+    if (this.cutShort?.pid === pid) this.cutShort.markCorrupted(`cut short: its task's lines (PID ${pid}) went on inside the next report`);
+  }
+
+  /** Mark corrupted, also after the report was emitted (a later report can prove it). */
+  markCorrupted(why: string): void {
+    this.corrupted ??= why;
+    if (this.emitted) this.emitted.corrupted ??= why;
   }
 
   /** Take a header line of a partOf kind; it may be the report's end marker ("Out of memory: Killed process"). */
@@ -131,6 +163,7 @@ export class OpenReport {
     }
     this.pc ??= child.pc;
     this.truncated ||= child.truncated;
+    this.corrupted ??= child.corrupted;
   }
 
   /** The finished report. */
@@ -143,6 +176,8 @@ export class OpenReport {
       start: this.start, end: this.end, excerpt: this.lines.join('\n'),
     };
     if (this.truncated) r.truncated = true;
+    if (this.corrupted) r.corrupted = this.corrupted;
+    this.emitted = r;
     if (this.chained.length) r.chained = this.chained;
     return r;
   }

@@ -55,7 +55,7 @@ function jsonLine(r: FileResult, withFile: boolean): string {
   const crashes = r.crashes.map((c) => ({
     kind: c.kind, title: c.title, guilty: c.guilty, frames: c.frames, signature: c.signature,
     start: c.start, end: c.end, excerpt: c.excerpt,
-    ...(c.truncated ? { truncated: true } : {}), ...(c.chained ? { chained: c.chained } : {}),
+    ...(c.truncated ? { truncated: true } : {}), ...(c.corrupted ? { corrupted: c.corrupted } : {}), ...(c.chained ? { chained: c.chained } : {}),
   }));
   const notes = r.notes.map((n) => ({ kind: n.kind, title: n.title, start: n.start }));
   return `${JSON.stringify({ ...(withFile ? { file: r.file } : {}), crashes, ...(notes.length ? { notes } : {}) })}\n`;
@@ -66,6 +66,7 @@ function human(r: FileResult): string {
   for (const c of r.crashes) {
     lines.push(`  ${c.title}`);
     lines.push(`    kind ${c.kind}, lines ${c.start}-${c.end}${c.truncated ? ' (truncated)' : ''}, signature ${c.signature}`);
+    if (c.corrupted) lines.push(`    corrupted: ${c.corrupted}`);
     if (c.guilty) lines.push(`    guilty: ${c.guilty}`);
     if (c.frames.length) lines.push(`    frames: ${c.frames.slice(0, 6).join(' < ')}${c.frames.length > 6 ? ' < …' : ''}`);
     if (c.chained) lines.push(`    followed by: ${c.chained.join('; ')}`);

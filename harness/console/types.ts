@@ -18,6 +18,12 @@ export interface CrashReport {
   excerpt: string;
   /** Set when the report was still open at flush() (console went quiet or ended mid-report). */
   truncated?: boolean;
+  /**
+   * Why the report is not one context's output alone, when it is not: lines of
+   * another task mixed in, or cut short by another report with no printk caller ids
+   * to tell the two apart. What is there is still reported.
+   */
+  corrupted?: string;
   /** Titles of consequence reports folded into this one (e.g. "panic: Fatal exception"). */
   chained?: string[];
 }

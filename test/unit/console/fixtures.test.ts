@@ -10,7 +10,7 @@ import type { CrashReport } from '../../../harness/console/types.js';
 const DIR = join(import.meta.dirname, '../../fixtures/console');
 
 interface Expected {
-  crashes: Array<Partial<Pick<CrashReport, 'kind' | 'title' | 'guilty' | 'start' | 'end' | 'frames' | 'truncated' | 'chained'>>>;
+  crashes: Array<Partial<Pick<CrashReport, 'kind' | 'title' | 'guilty' | 'start' | 'end' | 'frames' | 'truncated' | 'chained' | 'corrupted'>>>;
   notes?: string[];
 }
 
@@ -30,6 +30,8 @@ for (const log of logs) {
       // Only the fields the answer states are compared (excerpts are not).
       const picked = Object.fromEntries(Object.keys(want).map((k) => [k, c[k as keyof CrashReport]]));
       t.same(picked, want, `crash ${i + 1}: ${c.title}`);
+      // A clean report must not be called corrupted: every answer says whether it is.
+      t.equal(c.corrupted !== undefined, want.corrupted !== undefined, `crash ${i + 1}: corrupted ${c.corrupted ?? 'no'}`);
       t.ok(c.excerpt.split('\n').length <= c.end - c.start + 1, 'excerpt within its line range');
     });
     t.same(d.notes.map((n) => n.title), expected.notes ?? [], 'notes');
