@@ -1,9 +1,12 @@
 // Terminal progress for long work (fetch, build, boot, steps). On a TTY a task
 // shows a live line with elapsed time; elsewhere only its final line is printed,
-// and only when the task is marked `important` (the one-line-per-scenario rule).
+// and only when the task is marked `important` (the one-line-per-scenario rule) —
+// plus, for those, a "still running" line every minute (KREPRO_HEARTBEAT_MS), so a
+// 40-minute kernel build in a CI log shows where it is rather than looking hung.
 import { firstLine } from './errors.js';
 
 const tty = Boolean(process.stderr.isTTY) && process.env.KREPRO_PROGRESS !== 'plain';
+const HEARTBEAT_MS = Number(process.env.KREPRO_HEARTBEAT_MS ?? 60_000);
 let quiet = process.env.KREPRO_QUIET === '1';
 
 export function setQuiet(q: boolean): void {
@@ -46,6 +49,11 @@ export function task(label: string, opts: { important?: boolean } = {}): Task {
   if (tty && !quiet) {
     draw();
     timer = setInterval(draw, 500);
+    timer.unref();
+  } else if (opts.important && !quiet && HEARTBEAT_MS > 0) {
+    timer = setInterval(() => {
+      process.stderr.write(`  ${label}${detail ? ` — ${detail}` : ''} … ${fmt(Date.now() - started)} (still running)\n`);
+    }, HEARTBEAT_MS);
     timer.unref();
   }
   return {
