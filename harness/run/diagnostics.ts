@@ -49,6 +49,8 @@ export async function collectLostDiagnostics(guest: Guest, machine: Machine, sig
   try {
     const st = (await Promise.race([machine.qmp.execute('query-status'), rejectAfter(5000)])) as { status?: string };
     out.push(`VM status (QMP query-status): ${st.status ?? JSON.stringify(st)}`);
+    // A panicked, paused or failed VM answers no SSH: the console holds its story.
+    if (st.status !== undefined && st.status !== 'running') return out.join('\n');
   } catch (e) {
     out.push(`VM status: QMP did not answer (${errorMessage(e)})`);
   }
