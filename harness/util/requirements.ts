@@ -76,6 +76,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { need: 'llvm-16', bin: 'llvm-ar-16', pkg: 'llvm-16', why: 'llvm: 16 ar' },
   { need: 'llvm-16', bin: 'llvm-nm-16', pkg: 'llvm-16', why: 'llvm: 16 nm' },
   { need: 'llvm-16', bin: 'llvm-objcopy-16', pkg: 'llvm-16', why: 'llvm: 16 objcopy' },
+  { need: 'llvm-16', bin: 'python3', pkg: 'python3', why: 'Clang LTO: the initcall order (.tmp_initcalls.lds) is generated through scripts/jobserver-exec, a python3 script' },
   { need: 'kernel-git', bin: 'git', pkg: 'git', why: 'git archive of the ref' },
 
   { need: 'module-build', bin: 'make', pkg: 'make', why: 'kbuild M= and configure\'s test modules' },

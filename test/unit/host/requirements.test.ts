@@ -62,6 +62,8 @@ const BUILD_SYSTEMS: Array<{ need: Need; what: string; where: string }> = [
   { need: 'gcc', what: 'gcc', where: 'CC/HOSTCC without LLVM=' },
   { need: 'llvm-16', what: 'clang-16', where: 'CC/HOSTCC with LLVM=-16' },
   { need: 'llvm-16', what: 'ld.lld-16', where: 'LD with LLVM=-16' },
+  // Found by the fresh-root run: `/bin/sh: 1: python3: not found` 20 minutes into the ThinLTO build.
+  { need: 'llvm-16', what: 'python3', where: 'scripts/Makefile.vmlinux_o: $(PYTHON3) scripts/jobserver-exec (Clang LTO)' },
   { need: 'kernel-git', what: 'git', where: 'git archive' },
   { need: 'module-build', what: 'make', where: 'kbuild M=' },
   { need: 'module-build', what: '/usr/include/stdio.h', where: 'configure test programs' },
