@@ -5,6 +5,9 @@
 # Not run by CI (it needs ≈ 60–75 min of 2 cores cold); run it on an idle host.
 #
 # usage: bench/fresh-root.sh [DIR]        (default /tmp/krepro-fresh-root; root only)
+#        FRESH_KEEP=1 bench/fresh-root.sh    rerun in the same root after a fix: the clone is
+#                                            moved to this HEAD, the root's krepro cache and
+#                                            packages are kept (so not a cold proof: say so)
 # Writes DIR/cmd1.log, DIR/cmd2.log and prints each command's exit status and time.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +28,12 @@ ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$R/usr/bin/npx"
 cp /etc/resolv.conf "$R/etc/resolv.conf"
 for d in proc sys dev dev/pts; do mkdir -p "$R/$d"; mount --bind "/$d" "$R/$d"; done
 trap 'for d in dev/pts dev sys proc; do umount -l "$R/$d"; done' EXIT
-rm -rf "$R/root/krepro" "$R/root/.cache" "$R/root/.npm" && git clone -q "$here" "$R/root/krepro"
+if [ "${FRESH_KEEP:-}" = 1 ] && [ -d "$R/root/krepro/.git" ]; then
+  log "FRESH_KEEP: same root, cache kept; clone moved to $(git -C "$here" rev-parse --short HEAD)"
+  git -C "$R/root/krepro" fetch -q "$here" HEAD && git -C "$R/root/krepro" reset -q --hard FETCH_HEAD
+else
+  rm -rf "$R/root/krepro" "$R/root/.cache" "$R/root/.npm" && git clone -q "$here" "$R/root/krepro"
+fi
 ENVV="HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb"
 # A host that reaches npm through a TLS-intercepting proxy (a sandbox) trusts its CA through
 # NODE_EXTRA_CA_CERTS; hand the same bundle to the root. A normal host needs nothing here.
