@@ -135,7 +135,9 @@ export class Guest {
     const left = (): number | undefined => (opts.timeoutMs === undefined ? undefined : opts.timeoutMs - (Date.now() - started));
     for (let attempt = 1; ; attempt++) {
       const r = await this.execOnce(command, { ...opts, timeoutMs: left() });
-      if (!r.refused || attempt > REFUSAL_RETRIES || this.lostError || opts.signal?.aborted) return r;
+      // A refusal on a connection that was going down was the loss showing first.
+      if (r.refused && this.lostError) return { ...r, refused: undefined, lost: true };
+      if (!r.refused || attempt > REFUSAL_RETRIES || opts.signal?.aborted) return r;
       this.onRefused?.(r.refused, attempt);
       if ((left() ?? Infinity) <= REFUSAL_BACKOFF_MS * attempt) return r;
       await sleep(REFUSAL_BACKOFF_MS * attempt, opts.signal);

@@ -11,7 +11,7 @@ import { fingerprintOf, generateClientKey } from '../../../harness/guest/keys.js
 interface Fake { port: number; fingerprint: string; sessions: number; refusals: number; close: () => Promise<void> }
 
 /** An SSH server that refuses the first `refuse` session channels, then runs `echo`-like commands; `drop` ends the connection on exec. */
-async function fakeGuest(behaviour: { refuse: number; drop?: boolean }): Promise<Fake> {
+async function fakeGuest(behaviour: { refuse: number; drop?: boolean; dropAfterRefusal?: boolean }): Promise<Fake> {
   const host = ssh2.utils.generateKeyPairSync('ed25519');
   const pub = ssh2.utils.parseKey(host.private);
   if (pub instanceof Error) throw pub;
@@ -25,6 +25,7 @@ async function fakeGuest(behaviour: { refuse: number; drop?: boolean }): Promise
       if (left > 0) {
         left--;
         fake.refusals++;
+        if (behaviour.dropAfterRefusal) setTimeout(() => client.end(), 50);
         return reject();
       }
       accept().on('exec', (acceptExec, _rejectExec, info) => {
@@ -96,4 +97,14 @@ t.test('a connection that drops is lost, and a fresh session still reaches the g
   t.equal(second.lost, false);
   t.equal(f.sessions, 2, 'a second connection was made');
   second.close();
+});
+
+t.test('a refusal followed by the connection going down is reported lost, not refused', async (t) => {
+  const f = await fakeGuest({ refuse: 100, dropAfterRefusal: true });
+  t.teardown(f.close);
+  const g = await connect(f);
+  const r = await g.exec('true', { timeoutMs: 20_000 });
+  t.equal(r.lost, true);
+  t.equal(r.refused, undefined);
+  t.equal(f.refusals, 1, 'no retry once the connection was gone');
 });
