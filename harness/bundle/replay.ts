@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { formatLock, lockPathFor, parseLock, type LockedPackage } from '../artifacts/store/lock.js';
 import { writeAtomic, writeJsonAtomic } from '../results/atomic.js';
 import type { ScenarioResult } from '../results/types.js';
-import { packageRows, resolveArtifacts } from '../run/artifacts.js';
+import { buildRows, packageRows, resolveArtifacts } from '../run/artifacts.js';
 import { runSuite } from '../run/suite.js';
 import { loadScenario, ScenarioError } from '../scenario/load.js';
 import { execa } from '../util/children.js';
@@ -110,7 +110,7 @@ export async function replayCommand(bundle: string, opts: ReplayOptions, out: Ou
   let resolved: Record<string, { identity?: string; hash: string }>;
   try {
     const a = await resolveArtifacts(sc, parseLock(lockText, lockPathFor(scenarioFile)), used);
-    resolved = { kernel: { identity: a.kernel.identity, hash: a.kernel.hash }, image: { identity: a.image.name, hash: a.image.hash }, ...packageRows(used) };
+    resolved = { kernel: { identity: a.kernel.identity, hash: a.kernel.hash }, image: { identity: a.image.name, hash: a.image.hash }, ...buildRows(a.image), ...packageRows(used) };
   } catch (e) {
     if (!(e instanceof KreproError)) throw e;
     return refuse(errorMessage(e));

@@ -30,6 +30,11 @@ export async function resolveArtifacts(sc: Scenario, lock: Lock | undefined, use
   });
 }
 
+/** result.json's rows for what the image's builders built: `build:zfs` → `debian:zfs-dkms@…` or `git:REPO@REF(COMMIT)`, `build:kmod` → `kmod:DIR …`. */
+export function buildRows(image: ImageArtifact): Record<string, { identity: string; hash: string }> {
+  return Object.fromEntries(image.builds.map((b) => [`build:${b.builder}`, { identity: b.identity, hash: b.hash }]));
+}
+
 /** result.json's artifact rows for the packages used: `deb:NAME` → NAME=VERSION, its sha256 and .deb file. */
 export function packageRows(used: Map<string, LockedPackage>): Record<string, { identity: string; hash: string; path: string }> {
   return Object.fromEntries([...used].sort(([a], [b]) => (a < b ? -1 : 1))

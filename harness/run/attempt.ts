@@ -6,7 +6,7 @@ import { dir as tmpDir, type DirectoryResult } from 'tmp-promise';
 import type { BootKernel } from '../artifacts/kernel/pvh.js';
 import { withRunSecrets, type ImageArtifact } from '../artifacts/image/image.js';
 import { readLockFor, type LockedPackage } from '../artifacts/store/lock.js';
-import { packageRows, resolveArtifacts, type ScenarioArtifacts } from './artifacts.js';
+import { buildRows, packageRows, resolveArtifacts, type ScenarioArtifacts } from './artifacts.js';
 import { generateHostKey } from '../artifacts/image/dropbear-key.js';
 import { generateClientKey } from '../guest/keys.js';
 import { Guest } from '../guest/ssh.js';
@@ -67,6 +67,7 @@ async function prepare(sc: Scenario, result: ScenarioResult): Promise<ScenarioAr
     result.artifacts.kernel = { identity: kernel.identity, hash: kernel.hash, path: kernel.bzImage };
     result.kernelEntry = { entry: boot.entry, path: boot.path, ...(boot.why ? { why: boot.why } : {}) };
     result.artifacts.image = { identity: image.name, hash: image.hash, path: image.initrd };
+    Object.assign(result.artifacts, buildRows(image));
     result.timings.artifactsMs = Date.now() - t;
     return { kernel, image, boot };
   } finally {

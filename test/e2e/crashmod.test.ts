@@ -7,7 +7,9 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { krepro, leftoverQemu, privateCache, results, runDir } from './helpers.js';
+import { krepro, leftoverQemu, privateCache, results, ROOT, runDir } from './helpers.js';
+
+const literal = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 t.test('crashmod warn: module built by the image recipe in this run, WARNING triaged live', async (t) => {
   const dir = t.testdir();
@@ -35,5 +37,8 @@ t.test('crashmod warn: module built by the image recipe in this run, WARNING tri
   t.ok(existsSync(join(entry, 'build.log')), 'with its build log');
   t.ok(existsSync(join(entry, 'lib', 'modules', '6.1.0-56-amd64', 'extra', 'crashmod.ko')), 'crashmod.ko for the scenario kernel');
   t.equal(dirname(res.artifacts.image?.path ?? ''), join(cache, 'image', res.artifacts.image?.hash ?? ''), 'the image booted is the one this run built');
+  // What the builder built is named in result.json: the source dir, its content key, and the commit of its work tree.
+  t.equal(res.artifacts['build:kmod']?.hash, entries[0]?.name, 'build:kmod is the kmod entry this run built');
+  t.match(res.artifacts['build:kmod']?.identity, new RegExp(`^kmod:${literal(join(ROOT, 'test/fixtures/crashmod'))} \\(sources [0-9a-f]{12}\\) git:${literal(ROOT)}@HEAD\\([0-9a-f]{12}\\)(\\+dirty)?$`));
   t.same(await leftoverQemu(resultsDir), [], 'no QEMU left behind');
 });

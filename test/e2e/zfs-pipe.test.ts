@@ -21,6 +21,7 @@ t.test('prefilled pipe: both receives finish under the watchdog (6.1 + 2.3.2), b
   for (const name of ['zfs-recv-prefilled-pipe-1', 'zfs-recv-prefilled-pipe-2']) {
     const res = all.get(name)!;
     t.equal(res.verdict, 'passed', `${name}: ${res.message}`);
+    t.match(res.artifacts['build:zfs']?.identity, /^debian:zfs-dkms@2\.3\.2-/, `${name}: the ZFS build is named in result.json`);
     const waits = res.steps.filter((s) => s.label.includes('(watchdog)'));
     t.same(waits.map((s) => s.status), ['ok', 'ok'], `${name}: each receive finished before its watchdog fired`);
     const out = await readFile(join(await runDir(join(dir, 'results')), name, res.steps.at(-1)!.output!), 'utf8');

@@ -18,17 +18,20 @@ export interface BuildHookResult {
   packages: string[];
   /** Cache keys of the builds, for the image's own key. */
   hashes: string[];
+  /** What each builder built (result.json's `build:NAME` artifacts). */
+  builds: Array<{ builder: string; identity: string; hash: string }>;
 }
 
 /** Run every builder a recipe names, in order. */
 export async function runBuilders(build: Record<string, string>, kernel: KernelArtifact): Promise<BuildHookResult> {
-  const out: BuildHookResult = { modules: [], packages: [], hashes: [] };
+  const out: BuildHookResult = { modules: [], packages: [], hashes: [], builds: [] };
   for (const [name, version] of Object.entries(build)) {
     const builder = BUILDERS[name];
     if (!builder) throw new Error(`recipe asks for builder '${name}'; known builders: ${Object.keys(BUILDERS).join(', ')}`);
     const b = await builder(version, kernel);
     out.packages.push(...b.packages);
     out.hashes.push(b.hash);
+    out.builds.push({ builder: name, identity: b.identity, hash: b.hash });
     for (const [path, file] of b.modules) {
       const r = await execa('modinfo', ['-F', 'depends', file]);
       out.modules.push({ path, file, depends: String(r.stdout).trim().split(',') });

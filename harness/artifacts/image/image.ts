@@ -25,6 +25,8 @@ export interface ImageArtifact {
   name: string;
   /** The console line (a regex-safe literal) the init prints when the guest is fully up. */
   readyMarker: string;
+  /** What the recipe's builders built into it (ZFS, out-of-tree modules). */
+  builds: BuildHookResult['builds'];
 }
 
 /** Printed by images/base/init when modules, disks links and sshd are all up. */
@@ -72,7 +74,7 @@ async function imageFor(spec: ImageSpec, kernel: KernelArtifact): Promise<ImageA
     built.hashes,
   ]);
   const dir = await cached('image', key, (tmp) => assemble(recipe, debs, kernel, built, tmp));
-  return { initrd: join(dir, 'initrd.img'), hash: key, name: recipe.name, readyMarker: READY_MARKER };
+  return { initrd: join(dir, 'initrd.img'), hash: key, name: recipe.name, readyMarker: READY_MARKER, builds: built.builds };
 }
 
 async function assemble(recipe: Recipe, debs: Map<string, DebFile>, kernel: KernelArtifact, built: BuildHookResult, out: string): Promise<void> {

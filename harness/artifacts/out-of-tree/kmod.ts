@@ -4,7 +4,7 @@
 // cache entry per (sources, kernel, headers, compiler): editing the .c rebuilds,
 // editing a scenario beside it does not.
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { execa } from '../../util/children.js';
 import { moduleBuildNeeds, requireHost } from '../../util/requirements.js';
 import { cached, hashOf } from '../store/cache.js';
@@ -80,5 +80,19 @@ export async function buildKmod(sourceDir: string, kernel: KernelArtifact): Prom
   const root = join(dir, 'lib', 'modules', kernel.release);
   const modules = new Map<string, string>();
   for (const ko of await readdir(join(root, 'extra'))) modules.set(relative(root, join(root, 'extra', ko)), join(root, 'extra', ko));
-  return { modules, packages: [], hash: key, log: join(dir, 'build.log') };
+  return { modules, packages: [], hash: key, log: join(dir, 'build.log'), identity: await kmodIdentity(sourceDir, key) };
+}
+
+/**
+ * `kmod:DIR (sources HASH)`, and when DIR is in a git work tree `git:TOP@HEAD(COMMIT)`,
+ * `+dirty` when DIR has uncommitted changes (the build read the work tree, not the commit).
+ */
+async function kmodIdentity(sourceDir: string, key: string): Promise<string> {
+  const dir = resolve(sourceDir);
+  const base = `kmod:${dir} (sources ${key.slice(0, 12)})`;
+  const git = (...a: string[]) => execa('git', ['-C', dir, ...a], { reject: false }).catch(() => undefined);
+  const [top, head, status] = await Promise.all([git('rev-parse', '--show-toplevel'), git('rev-parse', 'HEAD'), git('status', '--porcelain', '--', '.')]);
+  if (!top || top.exitCode !== 0 || !head || head.exitCode !== 0) return base;
+  const dirty = status && String(status.stdout).trim() ? '+dirty' : '';
+  return `${base} git:${String(top.stdout).trim()}@HEAD(${String(head.stdout).trim().slice(0, 12)})${dirty}`;
 }

@@ -32,6 +32,11 @@ export interface BuiltModules {
   /** Cache key of the build (part of the image's key). */
   hash: string;
   log: string;
+  /**
+   * What was built, for result.json and bundles: `debian:zfs-dkms@VERSION`,
+   * `git:REPO@REF(COMMIT)` (as kernel git sources write it), `kmod:DIR …`.
+   */
+  identity: string;
 }
 
 /** The newest Debian version in `apt-cache madison` output whose upstream part is `upstream` (2.3.2 → 2.3.2-2~bpo12+2). */
@@ -139,7 +144,8 @@ export async function buildZfs(upstream: string, kernel: KernelArtifact): Promis
       modules.set(relative(root, file), file);
     }
   }
-  return { modules, packages, hash: key, log: join(dir, 'build.log') };
+  const identity = git ? `git:${git.repo}@${git.ref}(${git.commit.slice(0, 12)})` : `debian:zfs-dkms@${debVersion}`;
+  return { modules, packages, hash: key, log: join(dir, 'build.log'), identity };
 }
 
 interface BuildInput {

@@ -22,7 +22,7 @@ t.test('withRunSecrets appends the secrets to a copy of the base', async (t) => 
   await writeFile(join(dir, 'base.img'), base);
   const key = generateHostKey();
   const out = await withRunSecrets(
-    { initrd: join(dir, 'base.img'), hash: 'h', name: 'base', readyMarker: 'krepro-ready' },
+    { initrd: join(dir, 'base.img'), hash: 'h', name: 'base', readyMarker: 'krepro-ready', builds: [] },
     { authorizedKey, hostKeyDropbear: key.dropbear },
     join(dir, 'out'),
   );
@@ -55,7 +55,7 @@ t.test('withRunSecrets appends the secrets to a copy of the base', async (t) => 
 t.test('rejects an authorized key that is not one OpenSSH line', async (t) => {
   const dir = t.testdir({ 'b.img': 'x' });
   await t.rejects(withRunSecrets(
-    { initrd: join(dir, 'b.img'), hash: 'h', name: 'b', readyMarker: 'r' },
+    { initrd: join(dir, 'b.img'), hash: 'h', name: 'b', readyMarker: 'r', builds: [] },
     { authorizedKey: 'not a key', hostKeyDropbear: Buffer.alloc(83) },
     dir,
   ), /OpenSSH public key/);
