@@ -34,7 +34,7 @@ const USAGE = `usage:
   krepro lock SCENARIO.yaml…                  resolve every Debian package a scenario uses; write NAME.lock.json beside it (runs obey it)
   krepro prepare SCENARIO.yaml…               fetch and build what the scenarios' attempts need (kernel, image, modules), boot nothing; exit 3 if a build fails
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
-  krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--history DIR] [--results DIR] [--summary-md FILE]
+  krepro matrix MATRIX.yaml [--jobs N] [--shard i/n] [--baseline PREVIOUS] [--history DIR] [--bisect-new] [--results DIR] [--summary-md FILE]
                                               run scenario × kernel × zfs × cmdline cells; exit 1 only for new failures, 3 errors
   krepro merge-reports DIR… --out DIR [--summary-md FILE]
                                               join shard reports into one (as one unsharded run would write it)
@@ -209,7 +209,7 @@ async function bisect(argv: string[]): Promise<number> {
 async function matrix(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, options: {
-      jobs: { type: 'string' }, shard: { type: 'string' }, baseline: { type: 'string' }, history: { type: 'string' }, results: { type: 'string', default: 'results' },
+      jobs: { type: 'string' }, shard: { type: 'string' }, baseline: { type: 'string' }, history: { type: 'string' }, 'bisect-new': { type: 'boolean' }, results: { type: 'string', default: 'results' },
       'summary-md': { type: 'string' },
     },
   });
@@ -220,7 +220,7 @@ async function matrix(argv: string[]): Promise<number> {
     return 3;
   }
   try {
-    return await matrixCommand({ file: positionals[0]!, resultsDir: values.results!, shard: values.shard, jobs: values.jobs, baseline: values.baseline, history: values.history, summaryMd: values['summary-md'] }, process.stdout);
+    return await matrixCommand({ file: positionals[0]!, resultsDir: values.results!, shard: values.shard, jobs: values.jobs, baseline: values.baseline, history: values.history, bisectNew: values['bisect-new'], summaryMd: values['summary-md'] }, process.stdout);
   } catch (e) {
     if (!(e instanceof InputError || e instanceof ScenarioError)) throw e;
     process.stderr.write(`${e.message}\n`);

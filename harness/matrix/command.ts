@@ -17,6 +17,7 @@ export interface MatrixCommand {
   jobs?: string;
   baseline?: string;
   history?: string;
+  bisectNew?: boolean;
   /** Also write the CI job summary (markdown, size-capped) to this file. */
   summaryMd?: string;
 }
@@ -35,6 +36,10 @@ export function describe(s: MatrixSummary, dir: string): string {
   for (const c of s.cells.filter((x) => x.class === 'new-failure' || (x.class === 'new-cell' && x.verdict === 'failed'))) {
     lines.push(`  NEW ${c.id}: ${c.crash?.title ?? c.message.split('\n')[0]} [${c.rate}${c.retried ? `, retried ${c.retried}×` : ''}]`);
     if (c.bundle) lines.push(`      bundle: ${resolve(dir, c.bundle)}`);
+    if (c.bisect) {
+      const b = c.bisect;
+      lines.push(`      bisect: ${b.culprit ? `first bad commit ${b.culprit.commit.slice(0, 12)} ${b.culprit.subject}` : b.status}${b.why ? ` (${b.why})` : ''}${b.dir ? ` — ${resolve(dir, b.dir, 'bisect.md')}` : ''}`);
+    }
   }
   for (const g of s.signatures) lines.push(`  signature ${g.signature} ${g.title}: ${g.cells.length} cell(s)`);
   lines.push(`report: ${resolve(dir, 'summary.json')}`);
@@ -47,7 +52,7 @@ export async function matrixCommand(o: MatrixCommand, out: Writable): Promise<nu
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const jobs = jobsOf(o.jobs);
   const m = await loadMatrix(o.file);
-  const { dir, summary } = await runMatrix(m, { resultsDir: o.resultsDir, ...(shard ? { shard } : {}), ...(jobs ? { jobs } : {}), ...(o.baseline ? { baseline: o.baseline } : {}), ...(o.history ? { history: o.history } : {}) });
+  const { dir, summary } = await runMatrix(m, { resultsDir: o.resultsDir, ...(shard ? { shard } : {}), ...(jobs ? { jobs } : {}), ...(o.baseline ? { baseline: o.baseline } : {}), ...(o.history ? { history: o.history } : {}), ...(o.bisectNew ? { bisectNew: true } : {}) });
   out.write(describe(summary, dir));
   if (o.summaryMd) await writeSummaryMd(o.summaryMd, summary);
   return summary.exitCode;

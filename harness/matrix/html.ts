@@ -119,6 +119,7 @@ function cellHtml(c: CellSummary, col: Column, evidence: Evidence): string {
     + (c.retried ? `<div class="dim retried">retried ${c.retried}× before judging</div>` : '')
     + (c.history ? `<div class="dim history" title="earlier nights (--history)">${historyText(c.history)}</div>` : '')
     + (c.bundle ? `<div class="bundle"><a class="ev" href="${esc(relHref(c.bundle))}">bug bundle</a></div>` : '')
+    + (c.bisect ? `<div class="bisect">bisect: ${c.bisect.culprit ? `first bad commit <code>${esc(c.bisect.culprit.commit.slice(0, 12))}</code> ${esc(c.bisect.culprit.subject)}` : esc(c.bisect.status)}${c.bisect.why ? ` <span class="dim">${esc(c.bisect.why)}</span>` : ''}${c.bisect.dir ? ` <a class="ev" href="${esc(relHref(`${c.bisect.dir}/bisect.md`))}">bisect.md</a>` : ''}</div>` : '')
     + `<div class="dim">${duration(c.durationMs)} ${before}</div>`
     + `<ol class="attempts">${attempts}</ol></td>`;
 }

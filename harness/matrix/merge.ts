@@ -54,6 +54,7 @@ export async function mergeReports(dirs: string[], out: string): Promise<MatrixS
     for (const c of p.summary.cells) {
       for (const d of c.dirs) await cp(join(p.dir, d), join(out, d), { recursive: true, errorOnExist: false, force: true });
       if (c.bundle) await cp(join(p.dir, c.bundle), join(out, c.bundle), { force: true });
+      if (c.bisect?.dir) await cp(join(p.dir, c.bisect.dir), join(out, c.bisect.dir), { recursive: true, force: true });
     }
   }
   await writeJsonAtomic(join(out, 'summary.json'), merged);

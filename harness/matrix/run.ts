@@ -11,6 +11,7 @@ import { interrupted } from '../util/interrupt.js';
 import { note } from '../util/progress.js';
 import { expandMatrix } from './expand.js';
 import { writeMatrixHtml } from './html.js';
+import { bisectNewFailures } from './bisect-new.js';
 import { runCell } from './cell.js';
 import { readHistory, signaturesFirstSeen } from './history.js';
 import { buildSummary, matrixJunit, readSummary, type CellFacts } from './report.js';
@@ -25,6 +26,8 @@ export interface MatrixOptions {
   jobs?: number;
   /** A previous report (directory or summary.json): classes, and shard balance by its durations. */
   baseline?: string;
+  /** Bisect each new failure between the baseline's and this run's source commits. */
+  bisectNew?: boolean;
   /** A directory of earlier nights' reports (DIR/*\/summary.json): flake rates and first-seen dates. */
   history?: string;
   host?: HostSize;
@@ -79,5 +82,16 @@ export async function runMatrix(m: Matrix, opts: MatrixOptions): Promise<{ dir: 
     note(`${f.verdict.toUpperCase().padEnd(6)} ${cell.id}: ${f.message.split('\n')[0]} [${f.rate}]${f.retried ? ` (retried ${f.retried}×)` : ''} (${(f.durationMs / 1000).toFixed(1)}s)`);
     await write();
   });
-  return { dir, summary: await write() };
+  let summary = await write();
+  if (opts.bisectNew && baseline && !interrupted.aborted) {
+    const found = await bisectNewFailures(summary.cells, { dir, baseline: baseline.cells, cells: new Map(cells.map((c) => [c.id, c])) });
+    for (const f of facts) {
+      const b = found.get(f.id);
+      if (b) f.bisect = b;
+    }
+    if (found.size) summary = await write();
+  } else if (opts.bisectNew) {
+    note('--bisect-new: no baseline to compare with, nothing to bisect');
+  }
+  return { dir, summary };
 }

@@ -114,6 +114,15 @@ export interface CellSummary {
   retried?: number;
   /** The bug bundle of its failing attempt, relative to the report's directory (new failures). */
   bundle?: string;
+  /** --bisect-new: the search between the baseline's and this run's source commits. */
+  bisect?: {
+    status: 'found' | 'no-culprit' | 'not-bisectable' | 'interrupted';
+    /** The bisection's directory (bisect.json, bisect.md), relative to the report. */
+    dir?: string;
+    range?: { artifact: string; good: string; bad: string };
+    culprit?: { commit: string; subject: string };
+    why?: string;
+  };
   /** The cell over the earlier nights given by --history. */
   history?: { nights: number; failed: number; firstSeen?: string; lastPassed?: string };
 }

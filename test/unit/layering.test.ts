@@ -11,7 +11,7 @@ const harness = fileURLToPath(new URL('../../harness/', import.meta.url));
 export const DEPS: Record<string, string[]> = {
   '.': ['*'], // cli.ts: argument parsing only, may reach anything
   'bisect': ['run', 'results', 'scenario', 'artifacts/image', 'artifacts/kernel', 'artifacts/out-of-tree', 'artifacts/store', 'console', 'util'],
-  'matrix': ['bundle', 'run', 'results', 'scenario', 'artifacts/store', 'console', 'util'], // a nightly bundles its new failures
+  'matrix': ['bisect', 'bundle', 'run', 'results', 'scenario', 'artifacts/store', 'console', 'util'], // a nightly bundles and bisects its new failures
   'bundle': ['run', 'results', 'scenario', 'artifacts/store', 'util'],
   'run': ['run/steps', 'artifacts/kernel', 'artifacts/image', 'artifacts/store', 'vm', 'guest', 'console', 'results', 'host', 'scenario', 'util'],
   'run/steps': ['run', 'vm', 'guest', 'console', 'results', 'scenario', 'util'],

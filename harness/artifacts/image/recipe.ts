@@ -57,8 +57,9 @@ async function loadRaw(file: string, chain: string[]): Promise<Recipe> {
     modules: [...base.modules, ...strings(file, 'modules', doc.modules)],
     autoload: [...base.autoload, ...strings(file, 'autoload', doc.autoload)],
     files: [...base.files, ...(files as string[]).map((f) => resolve(dir, f))],
-    params: { ...base.params, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) },
-    // A value written as a relative path (./x, ../x) is a directory beside this recipe (kmod: ../test/fixtures/crashmod).
+    // A value written as a relative path (./x, ../x) is a directory beside this recipe (kmod: ../test/fixtures/crashmod),
+    // a parameter's default as much as a builder's value.
+    params: { ...base.params, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, /^\.\.?\//.test(String(v)) ? resolve(dir, String(v)) : String(v)])) },
     build: { ...base.build, ...Object.fromEntries(Object.entries(build).map(([k, v]) => [k, /^\.\.?\//.test(String(v)) ? resolve(dir, String(v)) : String(v)])) },
   };
 }
