@@ -149,15 +149,18 @@ t.test('a file the user may not read is one problem at 1:1 with EACCES, even whe
   const locked = path.join(dir, 'locked.yaml');
   await writeFile(locked, 'steps: []\n');
   await chmod(locked, 0);
-  const problems = process.getuid?.() === 0 ? await problemsAsNobody(locked) : ((await loadScenario(locked).catch((e: unknown) => e)) as ScenarioError).problems;
+  const problems = process.getuid?.() === 0 ? await problemsWithoutDacOverride(locked) : ((await loadScenario(locked).catch((e: unknown) => e)) as ScenarioError).problems;
   t.same(problems, [{ file: locked, line: 1, col: 1, message: `EACCES: permission denied, open '${locked}'` }]);
 });
 
 /**
- * loadScenario's problems for `file`, from a child running as nobody (root reads a mode-0 file
- * regardless): the same module through the same TypeScript loader, problems printed as JSON.
+ * loadScenario's problems for `file`, from a child that is still root but without
+ * CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (root reads a mode-0 file regardless): the same
+ * module through the same TypeScript loader, problems printed as JSON. Not `nobody`: a
+ * checkout under /root (0700, as README's commands leave it on a fresh host) is closed to
+ * nobody, and the child could not even load the module (the fresh-root run found that).
  */
-async function problemsAsNobody(file: string): Promise<unknown> {
+async function problemsWithoutDacOverride(file: string): Promise<unknown> {
   const tsLoader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
   const load = new URL('../../../harness/scenario/load.ts', import.meta.url).href;
   const script = `
@@ -165,9 +168,10 @@ async function problemsAsNobody(file: string): Promise<unknown> {
     const e = await loadScenario(${JSON.stringify(file)}).then(() => new Error('loaded'), (x) => x);
     console.log(JSON.stringify(e.problems ?? String(e)));`;
   const env = { ...process.env };
-  delete env.NODE_OPTIONS; // tap's coverage hooks write where nobody may not
-  const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, ...tsLoader, '--input-type=module', '-e', script], { env, extendEnv: false, reject: false });
-  if (r.exitCode !== 0) throw new Error(`child as nobody failed (${r.exitCode}): ${r.stderr}`);
+  delete env.NODE_OPTIONS; // tap's coverage hooks: not this child's business
+  // Root's capabilities after exec are its bounding set: dropping the two there drops them for good.
+  const r = await execa('setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, ...tsLoader, '--input-type=module', '-e', script], { env, extendEnv: false, reject: false });
+  if (r.exitCode !== 0) throw new Error(`child without DAC override failed (${r.exitCode}): ${r.stderr}`);
   return JSON.parse(r.stdout) as unknown;
 }
 
