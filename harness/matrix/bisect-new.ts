@@ -12,6 +12,7 @@ import { readResult } from '../bundle/pack.js';
 import { errorMessage } from '../util/errors.js';
 import { interrupted } from '../util/interrupt.js';
 import { note } from '../util/progress.js';
+import { fileSafeId } from './cell.js';
 import type { Cell, CellSummary } from './types.js';
 
 /** Builders `krepro bisect` can walk, by result.json artifact row. */
@@ -75,7 +76,7 @@ async function scenarioFile(c: CellSummary, cell: Cell, dir: string): Promise<st
   const attempt = join(dir, c.dirs.find((_, i) => c.attemptVerdicts[i] === 'failed') ?? c.dirs[0]!);
   const text = await matrixScenarioText(attempt, await readResult(attempt), await readFile(cell.scenario.file, 'utf8'));
   if (!text) throw new Error(`${attempt} is not an attempt of this report`);
-  const file = join(dir, 'bisect', 'scenarios', `${c.id.replace(/[^A-Za-z0-9._=,+-]+/g, '_')}.yaml`);
+  const file = join(dir, 'bisect', 'scenarios', `${fileSafeId(c.id)}.yaml`);
   await mkdir(join(file, '..'), { recursive: true });
   await writeFile(file, text.text);
   return file;

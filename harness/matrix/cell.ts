@@ -33,8 +33,10 @@ export function isNews(f: CellFacts, cx: Pick<CellContext, 'known' | 'baseline' 
   return c === 'new-failure' || c === 'new-cell';
 }
 
-/** A file name for a cell id (ids hold '/', '=' and ','). */
-export const bundleName = (id: string): string => `${id.replace(/[^A-Za-z0-9._=,+-]+/g, '_')}.bundle.tar.gz`;
+/** A cell id as one flat file name (ids hold '/', '=' and ','). */
+export const fileSafeId = (id: string): string => id.replace(/[^A-Za-z0-9._=,+-]+/g, '_');
+
+export const bundleName = (id: string): string => `${fileSafeId(id)}.bundle.tar.gz`;
 
 export async function runCell(cell: Cell, cx: CellContext): Promise<CellFacts> {
   const prefix = `cells/${cell.id}`;

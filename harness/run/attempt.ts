@@ -1,14 +1,10 @@
 // One attempt of one scenario: artifacts → boot → steps → verdict, with every
 // piece of evidence written to the attempt's directory. QEMU is always stopped.
-import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dir as tmpDir, type DirectoryResult } from 'tmp-promise';
 import type { BootKernel } from '../artifacts/kernel/pvh.js';
-import { withRunSecrets, type ImageArtifact } from '../artifacts/image/image.js';
+import type { ImageArtifact } from '../artifacts/image/image.js';
 import { readLockFor, type LockedPackage } from '../artifacts/store/lock.js';
 import { buildRows, packageRows, resolveArtifacts, type ScenarioArtifacts } from './artifacts.js';
-import { generateHostKey } from '../artifacts/image/dropbear-key.js';
-import { generateClientKey } from '../guest/keys.js';
 import { Guest } from '../guest/ssh.js';
 import { writeJsonAtomic } from '../results/atomic.js';
 import type { ScenarioResult, Crash } from '../results/types.js';
@@ -22,8 +18,8 @@ import { startMachine, type Machine } from '../vm/machine.js';
 import { discardSnapshot, findSnapshot, pruneSnapshots, restoreInto, saveSnapshot, snapshotKey, SnapshotUnusable, type Snapshot, type SnapshotInputs } from '../vm/snapshot.js';
 import { readFile } from 'node:fs/promises';
 import { ConsoleWatch } from './console-watch.js';
-import { createDisks, HOSTKEY_LINE, kernelCmdline } from './boot.js';
-import type { VmDisk } from '../vm/argv.js';
+import { HOSTKEY_LINE, kernelCmdline } from './boot.js';
+import { makeSecrets, type Secrets } from './secrets.js';
 import type { Job, RunContext } from './context.js';
 import { hostInfo } from '../host/info.js';
 import { Recorder } from './recorder.js';
@@ -185,32 +181,6 @@ function harnessError(e: unknown, rec: Recorder): NonNullable<Outcome['harnessEr
   return { reason: reasonOf(e), message: `harness error: ${errorMessage(e)}` };
 }
 
-interface Secrets {
-  /** The run's private directory (0700): QMP socket, disks, the secrets initrd. */
-  dir: DirectoryResult;
-  client: ReturnType<typeof generateClientKey>;
-  hostKey: ReturnType<typeof generateHostKey>;
-  initrd: string;
-  disks: VmDisk[];
-}
-
-/** Per-run keys, the initrd with them appended, and fresh scenario disks, all in a private directory. */
-async function makeSecrets(sc: Scenario, image: ImageArtifact): Promise<Secrets> {
-  const dir = await tmpDir({ unsafeCleanup: true, prefix: 'krepro-' });
-  try {
-    await chmod(dir.path, 0o700);
-    const client = generateClientKey();
-    const hostKey = generateHostKey();
-    const initrd = await withRunSecrets(image, { authorizedKey: client.publicKey, hostKeyDropbear: hostKey.dropbear }, dir.path);
-    const disks = await createDisks(sc.disks, dir.path);
-    return { dir, client, hostKey, initrd, disks };
-  } catch (e) {
-    await dir.cleanup().catch(() => {});
-    throw e;
-  }
-}
-
-/** The console watch: crash reports not tolerated by `expect.allow` stop the attempt. */
 function watchConsole(sc: Scenario, rec: Recorder, st: AttemptState): ConsoleWatch {
   const watch = new ConsoleWatch(join(rec.dir, 'console.log'));
   watch.onCrash((kind) => {
