@@ -27,10 +27,12 @@ const USAGE = `usage:
   krepro run SCENARIO.yaml… [--results DIR] [--bisect-exit]
                                               run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
                                               (--bisect-exit: 0 passed, 1 failed, 125 error, 128 bad input — for git bisect run)
-  krepro bisect SCENARIO.yaml --good G --bad B [--runs N] [--builder kmod|zfs] [--repo DIR] [--path P]… [--results DIR]
+  krepro bisect SCENARIO.yaml --good G --bad B [--runs N] [--builder kmod|zfs|kernel] [--repo DIR] [--path P]… [--results DIR]
   krepro bisect SCENARIO.yaml --good G --bad B --versions auto|A,B,C [--runs N]
-  krepro bisect --resume DIR                  first bad commit of the module/ZFS source the image builds, or first bad
-                                              Debian kernel ABI (--versions); exit 0 found, 1 none
+  krepro bisect SCENARIO.yaml --good-config F[,F] --bad-config F[,F] [--runs N]
+  krepro bisect --resume DIR                  first bad commit of the kernel/module/ZFS source, first bad Debian kernel
+                                              ABI (--versions), or the fewest options that make the bad config fail
+                                              (fragments merged onto the scenario's kernel build); exit 0 found, 1 none
   krepro lock SCENARIO.yaml…                  resolve every Debian package a scenario uses; write NAME.lock.json beside it (runs obey it)
   krepro prepare SCENARIO.yaml…               fetch and build what the scenarios' attempts need (kernel, image, modules), boot nothing; exit 3 if a build fails
   krepro triage FILE|DIR… [--json]            find kernel crashes in console logs; exit 0 none, 1 some, 2 unreadable
@@ -185,6 +187,7 @@ async function bisect(argv: string[]): Promise<number> {
       good: { type: 'string' }, bad: { type: 'string' }, runs: { type: 'string' }, builder: { type: 'string' },
       repo: { type: 'string' }, path: { type: 'string', multiple: true, default: [] }, results: { type: 'string', default: 'results' },
       resume: { type: 'string' }, versions: { type: 'string' },
+      'good-config': { type: 'string', multiple: true, default: [] }, 'bad-config': { type: 'string', multiple: true, default: [] },
     },
   });
   try {
@@ -192,8 +195,13 @@ async function bisect(argv: string[]): Promise<number> {
       if (positionals.length) throw new UsageError('bisect --resume DIR takes no scenario');
       return await bisectCommand({ resume: values.resume }, process.stdout);
     }
-    if (positionals.length !== 1 || !values.good || !values.bad) throw new UsageError('bisect: give one scenario, --good and --bad');
     const runs = values.runs === undefined ? undefined : Number(values.runs);
+    const [goodConfig, badConfig] = [values['good-config']!, values['bad-config']!];
+    if (goodConfig.length || badConfig.length) {
+      if (positionals.length !== 1 || !goodConfig.length || !badConfig.length || values.good || values.bad) throw new UsageError('bisect: a config search takes one scenario, --good-config and --bad-config (no --good/--bad)');
+      return await bisectCommand({ scenario: positionals[0]!, good: '', bad: '', runs, paths: [], resultsDir: values.results!, config: { good: goodConfig, bad: badConfig } }, process.stdout);
+    }
+    if (positionals.length !== 1 || !values.good || !values.bad) throw new UsageError('bisect: give one scenario, --good and --bad');
     return await bisectCommand({
       scenario: positionals[0]!, good: values.good, bad: values.bad, runs, builder: values.builder, repo: values.repo,
       paths: values.path!, resultsDir: values.results!,

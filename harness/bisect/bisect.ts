@@ -17,10 +17,11 @@ import { bisectLog, checkout, commitInfo, privateClone, resolveCommit, startBise
 import { confidence } from './oracle.js';
 import { readLockFor } from '../artifacts/store/lock.js';
 import { interrupted } from '../util/interrupt.js';
-import { PointInterrupted, prepareGitPoint, prepareKernelPoint, runPoint, type PreparedPoint } from './point.js';
+import { PointInterrupted, prepareGitPoint, prepareKernelGitPoint, prepareKernelPoint, runPoint, type PreparedPoint } from './point.js';
 import { bisectMarkdown, culpritExcerpt, versionLog } from './report.js';
 import { loadState, saveState } from './state.js';
-import type { BisectState, BisectTarget, PointRecord } from './types.js';
+import type { BisectState, BisectTarget, ConfigPoint, PointRecord } from './types.js';
+import { configFragments, configSearchOf, searchConfig } from './config.js';
 import { nextVersion, versionRange } from './versions.js';
 
 export interface BisectOptions {
@@ -37,6 +38,8 @@ export interface BisectOptions {
   resultsDir: string;
   /** A version search over the scenario's kernel ABI: the archive's list (`auto`) or these versions, in this order. */
   versions?: 'auto' | string[];
+  /** A config search: fragment files (or kconfigs/ names) of the good and the bad configuration. */
+  config?: { good: string[]; bad: string[] };
 }
 
 /** How a bisection ended: found (0), no culprit (1), interrupted (130). */
@@ -46,12 +49,27 @@ export interface BisectOutcome {
   interrupted: boolean;
 }
 
-/** Which builder takes the commit and where its repository is, from the scenario's recipe. */
+/** The git repository of a kernel built from `source: { git: … }`, if the scenario's kernel is one. */
+function kernelGitRepo(sc: Scenario): string | undefined {
+  return sc.kernel.kind === 'build' && sc.kernel.build.source.kind === 'git' ? sc.kernel.build.source.repo : undefined;
+}
+
+/** Which builder takes the commit and where its repository is: the kernel's git source, or one of the recipe's builders. */
 async function findTarget(sc: Scenario, o: BisectOptions, cloneOf: (repo: string) => string): Promise<BisectTarget> {
   const recipe = await loadRecipe(sc.image.recipe, sc.image.params);
-  const builder = o.builder ?? (recipe.build.zfs?.startsWith('git:') ? 'zfs' : recipe.build.kmod !== undefined ? 'kmod' : undefined);
+  const moduleBuilder = recipe.build.zfs?.startsWith('git:') ? 'zfs' : recipe.build.kmod !== undefined ? 'kmod' : undefined;
+  const kernelRepo = kernelGitRepo(sc);
+  if (!o.builder && moduleBuilder && kernelRepo) {
+    throw new InputError(`${sc.file}: both the kernel (git ${kernelRepo}) and the image's ${moduleBuilder} builder come from git; say which to bisect with --builder kernel or --builder ${moduleBuilder}`);
+  }
+  const builder = o.builder ?? (kernelRepo ? 'kernel' : moduleBuilder);
+  if (builder === 'kernel') {
+    const repo = o.repo ? resolve(o.repo) : kernelRepo;
+    if (!repo) throw new InputError(`${sc.file}: the kernel is not built from a git source (kernel: { build: { source: { git: REPO, ref: REF } } }); nothing to bisect with --builder kernel`);
+    return { repo, clone: cloneOf(repo), builder, subdir: '', paths: o.paths };
+  }
   if (!builder || recipe.build[builder] === undefined) {
-    throw new InputError(`${sc.file}: image ${recipe.name} has ${builder ? `no '${builder}' builder` : 'no builder with a git source (kmod: DIR, zfs: git:REPO@REF)'} to bisect`);
+    throw new InputError(`${sc.file}: image ${recipe.name} has ${builder ? `no '${builder}' builder` : 'no builder with a git source (kmod: DIR, zfs: git:REPO@REF) and the kernel is not built from git'} to bisect`);
   }
   const value = recipe.build[builder]!;
   if (builder === 'zfs') {
@@ -70,6 +88,7 @@ async function findTarget(sc: Scenario, o: BisectOptions, cloneOf: (repo: string
 export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
   const sc = await loadScenario(o.scenario);
   if (o.versions) return startVersionSearch(o, sc, o.versions);
+  if (o.config) return startConfigSearch(o, sc, o.config);
   const dir = resolve(o.resultsDir, `bisect-${newRunId()}`);
   // The clone is named like the source dir it stands for: kmod names the module's files (WARNING at NAME/x.c) after it.
   const target = await findTarget(sc, o, (repo) => join(dir, 'src', basename(repo)));
@@ -103,6 +122,22 @@ async function startVersionSearch(o: BisectOptions, sc: Scenario, given: 'auto' 
   return drive(dir, state, sc);
 }
 
+/** Start a config search: both configurations configured and compared before anything is built. */
+async function startConfigSearch(o: BisectOptions, sc: Scenario, given: { good: string[]; bad: string[] }): Promise<BisectOutcome> {
+  const runs = o.runs ?? sc.repeat;
+  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
+  const [good, bad] = [configFragments(given.good), configFragments(given.bad)];
+  const config = await configSearchOf(sc, good, bad);
+  const dir = resolve(o.resultsDir, `bisect-${newRunId()}`);
+  const state: BisectState = {
+    version: 1, scenario: sc.file, recipe: sc.image.recipe, config, good: good.join(','), bad: bad.join(','), runs,
+    startedAt: new Date().toISOString(), status: 'verifying', points: [],
+  };
+  await saveState(dir, state);
+  note(`bisect: ${dir} — ${config.changes.length} option(s) differ between the good and the bad configuration`);
+  return drive(dir, state, sc);
+}
+
 /** Continue a bisection from its bisect.json (after Ctrl-C or a host crash). */
 export async function resumeBisection(dirArg: string): Promise<BisectOutcome> {
   const dir = resolve(dirArg);
@@ -113,9 +148,15 @@ export async function resumeBisection(dirArg: string): Promise<BisectOutcome> {
   return drive(dir, state, sc);
 }
 
+/** Builders that export a commit themselves (git archive) and need no work tree: git bisect runs --no-checkout for them. */
+function readsCommit(t: BisectTarget): boolean {
+  return t.builder === 'zfs' || t.builder === 'kernel';
+}
+
 /** The builder's value for a commit, with the clone checked out there when the builder reads a directory. */
 async function sourceFor(t: BisectTarget, commit: string, checkedOut: boolean): Promise<string> {
   if (t.builder === 'zfs') return `git:${t.repo}@${commit}`;
+  if (t.builder === 'kernel') return commit;
   if (!checkedOut) await checkout(t.clone, commit);
   return join(t.clone, t.subdir);
 }
@@ -137,15 +178,17 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
     if (t) {
       const info = await commitInfo(t.clone, point);
       const value = await sourceFor(t, point, checkedOut);
-      return { name: point.slice(0, 12), subject: info.subject, prepare: () => prepareGitPoint(sc, dir, t.builder, value) };
+      const prepare = t.builder === 'kernel' ? () => prepareKernelGitPoint(sc, t.repo, value) : () => prepareGitPoint(sc, dir, t.builder, value);
+      return { name: point.slice(0, 12), subject: info.subject, prepare };
     }
     const v = vs!.list.find((x) => x.version === point);
     return { name: point.replace(/[^\w.+-]/g, '_'), subject: v?.debVersion ? `${v.package} ${v.debVersion} (${v.suite})` : point, prepare: () => prepareKernelPoint(sc, point) };
   };
-  const visit = async (commit: string, role: PointRecord['role'], checkedOut: boolean): Promise<PointRecord> => {
-    const d = await describe(commit, checkedOut);
+  const visit = async (commit: string, role: PointRecord['role'], checkedOut: boolean): Promise<PointRecord> => runOne(commit, role, await describe(commit, checkedOut));
+  const runOne = async (commit: string, role: PointRecord['role'], d: { name: string; subject: string; prepare: () => Promise<PreparedPoint> }, config?: ConfigPoint): Promise<PointRecord> => {
     const r = await runPoint({ scenario: sc, dir, commit, name: d.name, subject: d.subject, role, prepare: d.prepare, runs: state.runs, reference: state.reference }, note);
     state.reference ??= r.reference;
+    if (config) r.point.config = config;
     state.points.push(r.point);
     note(`bisect: ${d.name} ${d.subject} → ${r.point.verdict.toUpperCase()} (${r.point.why}; ${fmtMs(r.point.durationMs)})`);
     await save();
@@ -158,6 +201,10 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
     return fmtMs(avg * left);
   };
   try {
+    if (state.config) {
+      await searchConfig(dir, state, sc, (name, subject, role, prepare, config) => runOne(name, role, { name, subject, prepare }, config), save);
+      return { dir, state, interrupted: false };
+    }
     if (state.status === 'verifying') {
       // Both ends first: never a culprit from ends that do not behave as claimed.
       const badEnd = state.points.find((p) => p.role === 'bad-end') ?? await visit(state.bad, 'bad-end', false);
@@ -194,13 +241,13 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
     }
     if (state.status === 'bisecting' && t) {
       const known = state.points.filter((p) => p.role === 'step');
-      let step: BisectStep = await startBisect(t.clone, state.bad, state.good, t.paths, known);
+      let step: BisectStep = await startBisect(t.clone, state.bad, state.good, t.paths, known, { checkout: !readsCommit(t) });
       while (step.kind === 'next') {
         const n = state.points.filter((p) => p.role === 'step').length + 1;
         const left = step.steps + 1;
         note(`bisect step ${n}: ${step.commit.slice(0, 12)} — ${step.left} revision(s) left after this, ≈ ${left} point(s) to go (log2), ETA ${eta(left)}`);
         const p = await visit(step.commit, 'step', true);
-        step = await markPoint(t.clone, step.commit, p.verdict);
+        step = await markPoint(t.clone, step.commit, p.verdict, { checkout: !readsCommit(t) });
       }
       if (step.kind === 'found') {
         const info = await commitInfo(t.clone, step.commit);

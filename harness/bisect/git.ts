@@ -70,8 +70,13 @@ export function parseBisectOutput(out: string, head: string): BisectStep {
   return { kind: 'next', commit: head, left: left ? Number(left[1]) : 0, steps: left ? Number(left[2]) : 0 };
 }
 
-async function answer(clone: string, out: string): Promise<BisectStep> {
-  const head = await git(clone, 'rev-parse', 'HEAD');
+/** How git bisect treats the clone's work tree: checked out at each point, or left alone (the point is BISECT_HEAD). */
+export interface BisectMode {
+  checkout: boolean;
+}
+
+async function answer(clone: string, out: string, mode: BisectMode): Promise<BisectStep> {
+  const head = await git(clone, 'rev-parse', mode.checkout ? 'HEAD' : 'BISECT_HEAD');
   return parseBisectOutput(out, head);
 }
 
@@ -84,19 +89,21 @@ async function bisectCmd(clone: string, args: string[]): Promise<string> {
 }
 
 /** (Re)start git bisect between verified ends, replaying the verdicts already known, and return its next step. */
-export async function startBisect(clone: string, bad: string, good: string, paths: string[], known: Array<{ commit: string; verdict: 'good' | 'bad' | 'skip' }>): Promise<BisectStep> {
+// A kernel tree's checkout is a gigabyte of files per point: builders that export the commit
+// themselves run git bisect with --no-checkout, which names each point in BISECT_HEAD instead.
+export async function startBisect(clone: string, bad: string, good: string, paths: string[], known: Array<{ commit: string; verdict: 'good' | 'bad' | 'skip' }>, mode: BisectMode = { checkout: true }): Promise<BisectStep> {
   await bisectCmd(clone, ['reset', '--quiet']).catch(() => undefined);
-  let out = await bisectCmd(clone, ['start', bad, good, '--', ...paths]);
+  let out = await bisectCmd(clone, ['start', ...(mode.checkout ? [] : ['--no-checkout']), bad, good, '--', ...paths]);
   for (const k of known) {
     if (k.commit === bad || k.commit === good) continue;
     out = await bisectCmd(clone, [k.verdict, k.commit]);
   }
-  return answer(clone, out);
+  return answer(clone, out, mode);
 }
 
 /** Tell git a point's verdict; returns its next step. */
-export async function markPoint(clone: string, commit: string, verdict: 'good' | 'bad' | 'skip'): Promise<BisectStep> {
-  return answer(clone, await bisectCmd(clone, [verdict, commit]));
+export async function markPoint(clone: string, commit: string, verdict: 'good' | 'bad' | 'skip', mode: BisectMode = { checkout: true }): Promise<BisectStep> {
+  return answer(clone, await bisectCmd(clone, [verdict, commit]), mode);
 }
 
 /** `git bisect log` of the clone: the human log bisect.md starts from. */

@@ -13,7 +13,7 @@ import { inPackageScope, readLockFor } from '../artifacts/store/lock.js';
 import { writeAtomic } from '../results/atomic.js';
 import type { ScenarioResult } from '../results/types.js';
 import { runAttempt } from '../run/attempt.js';
-import type { RunStep, Scenario } from '../scenario/types.js';
+import type { KernelBuildSpec, RunStep, Scenario } from '../scenario/types.js';
 import { execa } from '../util/children.js';
 import { asBuildError, firstLine } from '../util/errors.js';
 import { interrupted } from '../util/interrupt.js';
@@ -113,14 +113,54 @@ export async function prepareGitPoint(sc: Scenario, dir: string, builder: string
     const kernel = await resolveKernel(sc.kernel);
     const recipe = await loadRecipe(recipeFile, sc.image.params);
     const built = await runBuilders({ [builder]: recipe.build[builder]! }, kernel);
-    const srcversions: Record<string, string> = {};
-    for (const m of built.modules) {
-      const v = await execa('modinfo', ['-F', 'srcversion', m.file]);
-      srcversions[basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_')] = String(v.stdout).trim();
-    }
-    return { builder, value, hash: built.hashes.join(','), srcversions, kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
+    return { builder, value, hash: built.hashes.join(','), srcversions: await srcversionsOf(built.modules), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
   }).catch((e: unknown) => { throw asBuildError(e); });
   return { scenario: pointScenario(sc, recipeFile, Object.keys(build.srcversions)), build };
+}
+
+/** Module name (as /sys/module spells it) → srcversion of each built .ko. */
+async function srcversionsOf(modules: Array<{ file: string }>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const m of modules) {
+    const v = await execa('modinfo', ['-F', 'srcversion', m.file]);
+    out[basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_')] = String(v.stdout).trim();
+  }
+  return out;
+}
+
+/**
+ * A kernel commit: the scenario's kernel recipe with its git source at the commit (exported by
+ * `git archive`, cached by tree), built, and the image's module builders built against it.
+ */
+export function prepareKernelGitPoint(sc: Scenario, repo: string, commit: string): Promise<PreparedPoint> {
+  return prepareBuiltKernelPoint(sc, (b) => ({ ...b, source: { kind: 'git', repo, ref: commit } }), 'kernel', `git:${repo}@${commit}`);
+}
+
+/**
+ * A config point: the scenario's kernel build with one fragment, the point's whole final
+ * .config (a fixed point of olddefconfig, so the normal build's check that every requested
+ * option survived holds).
+ */
+export function prepareConfigPoint(sc: Scenario, configFile: string): Promise<PreparedPoint> {
+  return prepareBuiltKernelPoint(sc, (b) => ({ ...b, fragments: [configFile] }), 'kernel-config', configFile);
+}
+
+/**
+ * A point on another build of the scenario's kernel: that kernel built, then the image's
+ * module builders (ZFS, kmod) built against it here, before any boot — so a point whose
+ * modules do not build is a skip, and the guest's loaded modules are checked against these builds.
+ */
+async function prepareBuiltKernelPoint(sc: Scenario, edit: (b: KernelBuildSpec) => KernelBuildSpec, builder: string, value: string): Promise<PreparedPoint> {
+  if (sc.kernel.kind !== 'build') throw new Error(`${sc.file}: the kernel is not built from source`);
+  const kernelSpec = { ...sc.kernel, build: edit(sc.kernel.build) };
+  const lock = await readLockFor(sc.file);
+  const build = await inPackageScope({ ...(lock ? { lock } : {}), used: new Map() }, async (): Promise<BuildIdentity> => {
+    const kernel = await resolveKernel(kernelSpec);
+    const recipe = await loadRecipe(sc.image.recipe, sc.image.params);
+    const built = await runBuilders(recipe.build, kernel);
+    return { builder, value, hash: kernel.hash, srcversions: await srcversionsOf(built.modules), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
+  }).catch((e: unknown) => { throw asBuildError(e); });
+  return { scenario: pointScenario({ ...sc, kernel: kernelSpec }, undefined, Object.keys(build.srcversions)), build };
 }
 
 /** A version point: the scenario on another Debian kernel (no pinned package version), fetched before any boot. */

@@ -20,7 +20,7 @@ function pointRow(p: PointRecord, i: number): string {
 
 /** The failing console excerpt of the culprit's first reproduction (from its result.json). */
 export async function culpritExcerpt(dir: string, s: BisectState): Promise<string | undefined> {
-  const culprit = s.culprit?.commit ?? s.firstBad?.version.version;
+  const culprit = s.culprit?.commit ?? s.firstBad?.version.version ?? s.configCulprit?.failsWith;
   const p = s.points.find((x) => x.commit === culprit && x.verdict === 'bad');
   const a = p?.attempts.find((x) => x.class === 'reproduced');
   if (!a) return undefined;
@@ -29,12 +29,13 @@ export async function culpritExcerpt(dir: string, s: BisectState): Promise<strin
   return c?.excerpt ?? r.message;
 }
 
-/** A version search's log in git bisect log's shape: one line per point, in the order they ran. */
+/** A version or config search's log in git bisect log's shape: one line per point, in the order they ran. */
 export function versionLog(s: BisectState): string {
   const v = new Map((s.versions?.list ?? []).map((x) => [x.version, x]));
   return s.points.map((p) => {
     const e = v.get(p.commit);
-    return `# ${p.verdict}: [${p.commit}] ${e?.package ?? ''} ${e?.debVersion ?? ''}${p.role === 'step' ? '' : ` (${p.role})`}`;
+    const what = p.config ? `${p.subject}; applied: ${p.config.effective.join(' ') || 'nothing'}` : `${e?.package ?? ''} ${e?.debVersion ?? ''}`;
+    return `# ${p.verdict}: [${p.commit}] ${what}${p.role === 'step' ? '' : ` (${p.role})`}`;
   }).join('\n');
 }
 
@@ -45,11 +46,18 @@ export function bisectMarkdown(s: BisectState, gitLog: string, excerpt: string |
   } else if (s.versions) {
     const v = s.versions;
     out.push(`Versions of \`${v.field}\` (${v.from === 'archive' ? "Debian's archive, in dpkg's version order" : 'as given by --versions'}): ${v.list.length} from good \`${s.good}\` to bad \`${s.bad}\`; ${s.runs} run(s) per point.`, '');
+  } else if (s.config) {
+    const c = s.config;
+    out.push(`Kernel configurations: good = base + ${c.goodFragments.map((f) => `\`${f}\``).join(' + ')}, bad = base + ${c.badFragments.map((f) => `\`${f}\``).join(' + ')}; ${c.changes.length} option(s) differ after olddefconfig; ddmin over them, ${s.runs} run(s) per point.`, '');
   }
   out.push('## Result', '');
   if (s.firstBad) {
     const { version: b, lastGood: g } = s.firstBad;
     out.push(`**First bad version: \`${b.version}\`**`, '', `- package: ${b.package ?? '?'} ${b.debVersion ?? ''} (${b.suite ?? '?'})`, `- last good before it: \`${g.version}\` (${g.package ?? '?'} ${g.debVersion ?? ''}, ${g.suite ?? '?'})`);
+  } else if (s.configCulprit?.verified) {
+    const k = s.configCulprit;
+    out.push(`**Culprit options (${k.changes.length}):**`, '', ...k.changes.map((c) => `- \`CONFIG_${c.symbol}\`: ${c.good} (good) → ${c.bad} (bad)`), '',
+      `Checked both ways: the good config plus these fails (point \`${k.failsWith}\`); the bad config with their good values passes (point \`${k.withoutThem.point}\`).`);
   } else if (s.culprit) {
     out.push(`**First bad commit: \`${s.culprit.commit}\`**`, '', `- subject: ${s.culprit.subject}`, `- author: ${s.culprit.author}`, `- date: ${s.culprit.date}`);
   } else if (s.candidates?.length) {
@@ -69,7 +77,7 @@ export function bisectMarkdown(s: BisectState, gitLog: string, excerpt: string |
     out.push('', '## Reference failure (recorded at the bad end)', '', `${r.reason}${r.kind ? ` — ${r.kind}: ${r.title} (signature ${r.signature})` : r.step ? ` — ${r.step}` : ''}, from \`${r.dir}\`.`);
   }
   if (excerpt) out.push('', "## The culprit's failing console", '', '```', excerpt.trimEnd(), '```');
-  out.push('', '## Points', '', `| # | ${s.target ? 'commit' : 'version'} | role | verdict | attempts | why | build (hash, module@srcversion) | build + runs |`, '|---|---|---|---|---|---|---|---|');
+  out.push('', '## Points', '', `| # | ${s.target ? 'commit' : s.config ? 'config' : 'version'} | role | verdict | attempts | why | build (hash, module@srcversion) | build + runs |`, '|---|---|---|---|---|---|---|---|');
   s.points.forEach((p, i) => out.push(pointRow(p, i)));
   if (gitLog) out.push('', s.target ? '## git bisect log' : '## Search log', '', '```', gitLog, '```');
   return `${out.join('\n')}\n`;

@@ -37,7 +37,7 @@ export interface AttemptRecord {
 
 /** What the point's build really was. */
 export interface BuildIdentity {
-  /** The builder (kmod, zfs) and the value it was given (a worktree dir, git:REPO@COMMIT). */
+  /** The builder (kmod, zfs, kernel) and the value it was given (a worktree dir, git:REPO@COMMIT). */
   builder: string;
   value: string;
   /** The builder's cache key (its build identity). */
@@ -51,24 +51,62 @@ export interface PointRecord {
   /** The point: a commit hash, or in a version search the version (a Debian kernel ABI). */
   commit: string;
   subject: string;
-  /** 'good-end' / 'bad-end' for the verification of the ends, else 'step'. */
-  role: 'good-end' | 'bad-end' | 'step';
+  /** 'good-end' / 'bad-end' for the verification of the ends, 'verify' for a config search's check of its answer, else 'step'. */
+  role: 'good-end' | 'bad-end' | 'step' | 'verify';
   verdict: PointVerdict;
   /** Why a skip is a skip (build failed, other bug: TITLE, error, module mismatch). */
   why: string;
   counts: Record<AttemptClass, number>;
   attempts: AttemptRecord[];
   build?: BuildIdentity;
+  /** A config search's point: the changes asked for, those the final .config really has, and that config's file. */
+  config?: ConfigPoint;
   buildMs: number;
   durationMs: number;
   startedAt: string;
+}
+
+export interface ConfigPoint {
+  /** Symbols whose bad value was applied onto the good config (for 'verify': whose good value was applied onto the bad one). */
+  requested: string[];
+  /** The search's changes the final .config carries at their bad value. */
+  effective: string[];
+  /** The final .config (relative to the bisection's dir) and its sha256. */
+  file: string;
+  hash: string;
+}
+
+/** One option whose final value differs between the good and the bad config: 'n' stands for "is not set" and for absent. */
+export interface ConfigChange {
+  symbol: string;
+  good: string;
+  bad: string;
+}
+
+/** A config search: two configurations of the scenario's kernel build and the options that differ. */
+export interface ConfigSearch {
+  /** Fragment files merged onto the scenario's base for the good and the bad end. */
+  goodFragments: string[];
+  badFragments: string[];
+  changes: ConfigChange[];
+}
+
+/** A config search's answer, checked both ways. */
+export interface ConfigCulprit {
+  changes: ConfigChange[];
+  /** The good config plus these changes: the point that failed with exactly them. */
+  failsWith: string;
+  /** The bad config minus them (their good values applied): must pass. */
+  withoutThem: { point: string; verdict: PointVerdict; effective: string[] };
+  /** Both checks agree: good+culprit fails, bad−culprit passes. */
+  verified: boolean;
 }
 
 export interface BisectTarget {
   /** The user's repository (commits are resolved there) and the private clone bisect runs in. */
   repo: string;
   clone: string;
-  /** The recipe builder that takes the commit: kmod (a source dir in the clone) or zfs (git:REPO@COMMIT). */
+  /** What takes the commit: the recipe builder kmod (a source dir in the clone) or zfs (git:REPO@COMMIT), or the kernel's git source (kernel). */
   builder: string;
   /** For kmod: the module's directory inside the repository ('' = its root). */
   subdir: string;
@@ -111,6 +149,9 @@ export interface BisectState {
   points: PointRecord[];
   /** The answer once git bisect names it (or the candidates when skips hide it). */
   culprit?: { commit: string; subject: string; author: string; date: string };
+  /** A config search: what is searched, and its answer. */
+  config?: ConfigSearch;
+  configCulprit?: ConfigCulprit;
   /** A version search's answer: the first bad version and the last good one before it. */
   firstBad?: { version: VersionEntry; lastGood: VersionEntry };
   candidates?: string[];

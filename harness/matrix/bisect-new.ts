@@ -1,6 +1,6 @@
 // --bisect-new: a cell that newly fails, after its retries, is bisected between
 // what the baseline ran and what this run ran — when the two differ by one git
-// commit range of one builder's source (a module's or ZFS's tree, named in
+// commit range of one builder's source (the kernel's, a module's or ZFS's tree, named in
 // result.json as `git:REPO@REF(COMMIT)`). `krepro bisect` does the search; the
 // cell records where its bisect.md is and what it named.
 import { join, relative } from 'node:path';
@@ -16,7 +16,7 @@ import { fileSafeId } from './cell.js';
 import type { Cell, CellSummary } from './types.js';
 
 /** Builders `krepro bisect` can walk, by result.json artifact row. */
-const BISECTABLE: Record<string, string> = { 'build:kmod': 'kmod', 'build:zfs': 'zfs' };
+const BISECTABLE: Record<string, string> = { kernel: 'kernel', 'build:kmod': 'kmod', 'build:zfs': 'zfs' };
 
 export type Range = { artifact: string; builder: string; repo: string; good: string; bad: string };
 
@@ -31,7 +31,7 @@ export function bisectRange(now: Record<string, BundleArtifact>, before: Record<
   if (moved.length > 1) return { why: `more than one git source moved (${moved.map((m) => m.artifact).join(', ')}): bisect them one at a time` };
   const m = moved[0]!;
   const builder = BISECTABLE[m.artifact];
-  if (!builder) return { why: `${m.artifact} moved (${m.good.slice(0, 12)}..${m.bad.slice(0, 12)}), and krepro bisect walks only module and ZFS trees so far` };
+  if (!builder) return { why: `${m.artifact} moved (${m.good.slice(0, 12)}..${m.bad.slice(0, 12)}), and krepro bisect walks only kernel, module and ZFS trees` };
   return { ...m, builder };
 }
 

@@ -28,14 +28,23 @@ import { task, type Task } from '../../util/progress.js';
 // Bump when the commands below change what a given (source, .config, toolchain) produces.
 const BUILDER_VERSION = 1;
 
-/** Configure and check only (no compiling): the final .config text, or the refusal listing dropped options. */
-export async function checkKernelConfig(spec: KernelBuildSpec): Promise<{ config: string; source: KernelSource; toolchain: Toolchain }> {
+/**
+ * Configure only, as Kconfig answers: the final .config text, whatever requests it dropped
+ * (a config search asks this of every candidate, then builds the config it really got).
+ */
+export async function configureKernel(spec: KernelBuildSpec): Promise<{ config: string; source: KernelSource; toolchain: Toolchain; fragments: Array<{ file: string; text: string }> }> {
   // The host's prerequisites first: a missing package fails here, in seconds, naming the package.
   await requireHost('a kernel build', kernelBuildNeeds({ llvm: spec.llvm, git: spec.source.kind === 'git' }));
   const toolchain = await resolveToolchain(spec.llvm);
   const source = await resolveSource(spec.source);
   const fragments = await Promise.all(spec.fragments.map(async (f) => ({ file: f, text: await readFile(f, 'utf8') })));
   const config = await configure(spec, source, fragments, toolchain);
+  return { config, source, toolchain, fragments };
+}
+
+/** Configure and check only (no compiling): the final .config text, or the refusal listing dropped options. */
+export async function checkKernelConfig(spec: KernelBuildSpec): Promise<{ config: string; source: KernelSource; toolchain: Toolchain }> {
+  const { config, source, toolchain, fragments } = await configureKernel(spec);
   await verify(config, fragments, source);
   return { config, source, toolchain };
 }

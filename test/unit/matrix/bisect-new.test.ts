@@ -18,6 +18,8 @@ t.test('nothing to bisect: no source moved, two moved, a kernel git tree moved',
   t.match(bisectRange({ 'build:kmod': kmod('bbbbbbbbbbbb'), 'build:zfs': { identity: 'git:/z@m(222222222222)', hash: 'x' } },
     { 'build:kmod': kmod('aaaaaaaaaaaa'), 'build:zfs': { identity: 'git:/z@m(111111111111)', hash: 'y' } }), { why: /more than one git source moved \(build:kmod, build:zfs\)/ });
   t.match(bisectRange({ kernel: { identity: 'build:git:/linux@v6.12(cccccccccccc) tinyconfig', hash: 'a' } }, { kernel: { identity: 'build:git:/linux@v6.12(dddddddddddd) tinyconfig', hash: 'b' } }),
-    { why: /kernel moved .* only module and ZFS trees/ });
+    { artifact: 'kernel', builder: 'kernel', repo: '/linux', good: 'dddddddddddd', bad: 'cccccccccccc' }, 'a kernel built from git is walked by krepro bisect --builder kernel');
+  t.match(bisectRange({ 'build:firmware': { identity: 'git:/fw@main(cccccccccccc)', hash: 'a' } }, { 'build:firmware': { identity: 'git:/fw@main(dddddddddddd)', hash: 'b' } }),
+    { why: /build:firmware moved .* walks only kernel, module and ZFS trees/ });
   t.match(bisectRange({ 'build:kmod': kmod('bbbbbbbbbbbb') }, {}), { why: /no git source moved/ }, 'a baseline without the row');
 });
