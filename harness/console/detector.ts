@@ -18,6 +18,7 @@
 // CPU belong to the RCU stall that requested them).
 import { KINDS, type Groups, type Kind } from './kinds.js';
 import { LineSplitter } from './lines.js';
+import { literalsSource } from './literals.js';
 import { stripPrefix } from './prefix.js';
 import { OpenReport } from './report.js';
 import type { CrashReport } from './types.js';
@@ -36,7 +37,7 @@ export const FOLD_LINES = 100;
 const RING = 256; // recent raw lines, to fill the gap between a report and its consequence
 const MAX_OPEN = 8;
 
-const HINTS = new RegExp([...new Set(KINDS.map((k) => k.hint))].map((h) => h.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'));
+const HINTS = new RegExp(literalsSource([...new Set(KINDS.map((k) => k.hint))]));
 
 interface Hit { n: number; t: number | undefined }
 
