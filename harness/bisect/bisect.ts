@@ -19,6 +19,7 @@ import { readLockFor } from '../artifacts/store/lock.js';
 import { interrupted } from '../util/interrupt.js';
 import { PointInterrupted, prepareGitPoint, prepareKernelGitPoint, prepareKernelPoint, runPoint, type PreparedPoint } from './point.js';
 import { bisectMarkdown, culpritExcerpt, versionLog } from './report.js';
+import { checkCulprit } from './verify.js';
 import { loadState, saveState } from './state.js';
 import type { BisectState, BisectTarget, ConfigPoint, PointRecord } from './types.js';
 import { configFragments, configSearchOf, searchConfig } from './config.js';
@@ -154,8 +155,8 @@ function readsCommit(t: BisectTarget): boolean {
 }
 
 /** The builder's value for a commit, with the clone checked out there when the builder reads a directory. */
-async function sourceFor(t: BisectTarget, commit: string, checkedOut: boolean): Promise<string> {
-  if (t.builder === 'zfs') return `git:${t.repo}@${commit}`;
+async function sourceFor(t: BisectTarget, commit: string, checkedOut: boolean, repo = t.repo): Promise<string> {
+  if (t.builder === 'zfs') return `git:${repo}@${commit}`;
   if (t.builder === 'kernel') return commit;
   if (!checkedOut) await checkout(t.clone, commit);
   return join(t.clone, t.subdir);
@@ -174,11 +175,12 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
     await writeAtomic(join(dir, 'bisect.md'), bisectMarkdown(state, t ? await bisectLog(t.clone) : versionLog(state), await culpritExcerpt(dir, state)));
   };
   /** What a point is: its directory name, its one-line description, and how it is prepared. */
-  const describe = async (point: string, checkedOut: boolean): Promise<{ name: string; subject: string; prepare: () => Promise<PreparedPoint> }> => {
+  // `repo`: where a zfs or kernel point's source is exported from (the clone for a commit only it has: a revert).
+  const describe = async (point: string, checkedOut: boolean, repo = t?.repo): Promise<{ name: string; subject: string; prepare: () => Promise<PreparedPoint> }> => {
     if (t) {
       const info = await commitInfo(t.clone, point);
-      const value = await sourceFor(t, point, checkedOut);
-      const prepare = t.builder === 'kernel' ? () => prepareKernelGitPoint(sc, t.repo, value) : () => prepareGitPoint(sc, dir, t.builder, value);
+      const value = await sourceFor(t, point, checkedOut, repo);
+      const prepare = t.builder === 'kernel' ? () => prepareKernelGitPoint(sc, repo!, value) : () => prepareGitPoint(sc, dir, t.builder, value);
       return { name: point.slice(0, 12), subject: info.subject, prepare };
     }
     const v = vs!.list.find((x) => x.version === point);
@@ -252,11 +254,18 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
       if (step.kind === 'found') {
         const info = await commitInfo(t.clone, step.commit);
         state.culprit = { commit: info.commit, subject: info.subject, author: info.author, date: info.date };
-        const parent = info.parent;
-        state.confidence = confidence(state.points, info.commit, () => parent);
+        state.status = 'checking';
+        note(`bisect: git names ${info.commit.slice(0, 12)} ${info.subject}; checking it (again, its parent, reverted at the bad end)`);
       } else {
         onlySkipsLeft(state, step.candidates, 'commits');
+        state.status = 'done';
       }
+      await save();
+    }
+    if (state.status === 'checking' && t && state.culprit) {
+      state.culpritCheck = await checkCulprit(dir, state, async (c) => runOne(c.commit, c.role, { ...await describe(c.commit, false, c.repo ?? t.repo), name: c.name, subject: c.subject }));
+      const parent = 'commit' in state.culpritCheck.parent ? state.culpritCheck.parent.commit : undefined;
+      state.confidence = confidence(state.points, state.culprit.commit, () => parent);
       state.status = 'done';
       await save();
     }

@@ -1,7 +1,9 @@
 // `krepro bisect`: start or resume a bisection, print its answer, and pick the
-// exit code (0 culprit commit, first bad version or verified culprit options found, 1 none, 130 interrupted — the CLI adds 2 and 3).
+// exit code (0 a checked culprit commit, first bad version or checked culprit options; 1 none or not confirmed;
+// 130 interrupted — the CLI adds 2 and 3).
 import type { Writable } from 'node:stream';
 import { resumeBisection, startBisection, type BisectOptions } from './bisect.js';
+import { checkSummary } from './verify.js';
 
 export async function bisectCommand(o: BisectOptions | { resume: string }, out: Writable): Promise<number> {
   const r = 'resume' in o ? await resumeBisection(o.resume) : await startBisection(o);
@@ -14,7 +16,9 @@ export async function bisectCommand(o: BisectOptions | { resume: string }, out: 
     if (k) out.write(`confidence ${(k.value * 100).toFixed(1)}% (reproduction rate ${k.reproductions}/${k.attempts}); ${s.points.length} points\n`);
   } else if (s.configCulprit?.verified) {
     const k = s.configCulprit;
-    out.write(`${k.changes.map((c) => `CONFIG_${c.symbol}`).join(' ')} ${k.changes.length === 1 ? 'is the culprit option' : 'are the culprit options'}\n`);
+    const named = k.roots.length ? k.roots : k.changes.map((c) => c.symbol);
+    const rest = k.changes.map((c) => c.symbol).filter((x) => !named.includes(x));
+    out.write(`${named.map((x) => `CONFIG_${x}`).join(' ')} ${named.length === 1 ? 'is the culprit option' : 'are the culprit options'}${rest.length ? ` (Kconfig sets ${rest.map((x) => `CONFIG_${x}`).join(' ')} with ${named.length === 1 ? 'it' : 'them'})` : ''}\n`);
     for (const c of k.changes) out.write(`    CONFIG_${c.symbol}: ${c.good} (good) -> ${c.bad} (bad)\n`);
     out.write(`    checked: good + these fails (${k.failsWith}), bad - these passes (${k.withoutThem.point})\n`);
     const q = s.confidence;
@@ -22,11 +26,13 @@ export async function bisectCommand(o: BisectOptions | { resume: string }, out: 
   } else if (s.culprit) {
     const k = s.confidence;
     out.write(`${s.culprit.commit} is the first bad commit\n    ${s.culprit.subject}\n    ${s.culprit.author}, ${s.culprit.date}\n`);
+    const c = s.culpritCheck;
+    if (c) out.write(`${c.verified ? 'checked' : 'NOT CONFIRMED'}: ${checkSummary(c)}${c.doubts.length ? `\n    ${c.doubts.join('\n    ')}` : ''}\n`);
     if (k) out.write(`confidence ${(k.value * 100).toFixed(1)}% (reproduction rate ${k.reproductions}/${k.attempts}); ${s.points.length} points\n`);
   } else {
     out.write(`no culprit: ${s.stopped ?? s.status}\n`);
     if (s.candidates) out.write(s.candidates.map((c) => `    ${c}\n`).join(''));
   }
   out.write(`${r.dir}/bisect.md\n`);
-  return s.culprit || s.firstBad || s.configCulprit?.verified ? 0 : 1;
+  return (s.culprit && s.culpritCheck?.verified !== false) || s.firstBad || s.configCulprit?.verified ? 0 : 1;
 }

@@ -116,8 +116,11 @@ export async function searchConfig(dir: string, state: BisectState, sc: Scenario
   // The other way round: the bad config with the culprit's good values must pass.
   const without = await point(culprit, 'verify', [...cs.badFragments, await fragmentFor(culprit, 'good')], `bad − ${describeChanges(culprit, cs.changes, 'bad')}`);
   const changes = cs.changes.filter((c) => culprit.includes(c.symbol));
+  // ddmin ends having tried each culprit option alone: one that failed carrying the whole set is a root.
+  const roots = culprit.filter((sym) => state.points.some((p) => p.verdict === 'bad' && p.config?.requested.length === 1 && p.config.requested[0] === sym
+    && culprit.every((c) => p.config!.effective.includes(c))));
   state.configCulprit = {
-    changes, failsWith: failsWith?.commit ?? '', verified: !!failsWith && without.verdict === 'good',
+    changes, roots, failsWith: failsWith?.commit ?? '', verified: !!failsWith && without.verdict === 'good',
     withoutThem: { point: without.commit, verdict: without.verdict, effective: without.config!.effective },
   };
   state.confidence = confidence(state.points, failsWith?.commit, () => without.commit);

@@ -110,3 +110,25 @@ export async function markPoint(clone: string, commit: string, verdict: 'good' |
 export async function bisectLog(clone: string): Promise<string> {
   return git(clone, 'bisect', 'log').catch(() => '');
 }
+
+/**
+ * The bad end with the culprit reverted, as a commit in the clone made without a work tree
+ * (a kernel tree is never checked out): the culprit's reverse diff applied to the bad end's
+ * tree in a private index. Undefined with git's reason when it does not apply.
+ */
+export async function revertOnto(clone: string, bad: string, culprit: string, tmpIndex: string): Promise<{ commit: string } | { why: string }> {
+  const env = { LC_ALL: 'C', GIT_INDEX_FILE: tmpIndex, GIT_AUTHOR_NAME: 'krepro bisect', GIT_AUTHOR_EMAIL: 'krepro@localhost', GIT_COMMITTER_NAME: 'krepro bisect', GIT_COMMITTER_EMAIL: 'krepro@localhost' };
+  const g = (args: string[], input?: string) => execa('git', ['-C', clone, ...args], { env, reject: false, ...(input === undefined ? {} : { input }) });
+  await g(['read-tree', bad]);
+  const diff = await g(['diff', '--binary', '--full-index', culprit, `${culprit}^`]);
+  if (diff.exitCode !== 0) return { why: `git diff: ${String(diff.stderr).trim()}` };
+  if (String(diff.stdout).trim()) {
+    const applied = await g(['apply', '--cached', '--binary'], `${String(diff.stdout)}\n`);
+    if (applied.exitCode !== 0) return { why: `the revert does not apply to the bad end: ${String(applied.stderr).trim().split('\n')[0]}` };
+  }
+  const tree = String((await g(['write-tree'])).stdout).trim();
+  const subject = String((await g(['show', '-s', '--format=%s', culprit])).stdout).trim();
+  const c = await g(['commit-tree', tree, '-p', bad, '-m', `Revert "${subject}"\n\nThis reverts commit ${culprit} (krepro bisect's check of its answer).`]);
+  if (c.exitCode !== 0) return { why: `git commit-tree: ${String(c.stderr).trim()}` };
+  return { commit: String(c.stdout).trim() };
+}

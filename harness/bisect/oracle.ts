@@ -57,8 +57,8 @@ export function pointVerdict(classes: AttemptClass[], runs: number): PointVerdic
 
 /** Whether a point has seen enough: the first non-clean attempt decides, as does the last run. */
 export function pointSettled(classes: AttemptClass[], runs: number, role: PointRecord['role']): boolean {
-  // The bad end runs all its attempts when they keep reproducing: they measure the reproduction rate.
-  if (role === 'bad-end') return classes.length >= runs || classes.some((c) => c === 'error' || c === 'other');
+  // The bad end (and the culprit's recheck) runs all its attempts when they keep reproducing: they measure the reproduction rate.
+  if (role === 'bad-end' || role === 'recheck') return classes.length >= runs || classes.some((c) => c === 'error' || c === 'other');
   return classes.length >= runs || classes.some((c) => c !== 'clean');
 }
 

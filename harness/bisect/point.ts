@@ -4,6 +4,7 @@
 // failure is a skip without a boot), and every attempt checks from inside the
 // guest that the kernel it booted (uname -r) and the module it loaded
 // (srcversion) are the ones just built: anything else is an error, never a verdict.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { runBuilders } from '../artifacts/image/builders.js';
@@ -113,9 +114,16 @@ export async function prepareGitPoint(sc: Scenario, dir: string, builder: string
     const kernel = await resolveKernel(sc.kernel);
     const recipe = await loadRecipe(recipeFile, sc.image.params);
     const built = await runBuilders({ [builder]: recipe.build[builder]! }, kernel);
-    return { builder, value, hash: built.hashes.join(','), srcversions: await srcversionsOf(built.modules), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
+    return { builder, value, hash: built.hashes.join(','), srcversions: await srcversionsOf(built.modules), artifact: await contentHash(built.modules.map((m) => m.file)), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
   }).catch((e: unknown) => { throw asBuildError(e); });
   return { scenario: pointScenario(sc, recipeFile, Object.keys(build.srcversions)), build };
+}
+
+/** One sha256 over the files' contents, in order (kernel builds are reproducible here: fixed build user, host and timestamp). */
+async function contentHash(files: string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) h.update(await readFile(f));
+  return h.digest('hex');
 }
 
 /** Module name (as /sys/module spells it) → srcversion of each built .ko. */
@@ -158,7 +166,7 @@ async function prepareBuiltKernelPoint(sc: Scenario, edit: (b: KernelBuildSpec) 
     const kernel = await resolveKernel(kernelSpec);
     const recipe = await loadRecipe(sc.image.recipe, sc.image.params);
     const built = await runBuilders(recipe.build, kernel);
-    return { builder, value, hash: kernel.hash, srcversions: await srcversionsOf(built.modules), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
+    return { builder, value, hash: kernel.hash, srcversions: await srcversionsOf(built.modules), artifact: await contentHash([kernel.bzImage, ...built.modules.map((m) => m.file)]), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
   }).catch((e: unknown) => { throw asBuildError(e); });
   return { scenario: pointScenario({ ...sc, kernel: kernelSpec }, undefined, Object.keys(build.srcversions)), build };
 }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScenarioResult } from '../results/types.js';
 import type { BisectState, PointRecord } from './types.js';
+import { checkSummary } from './verify.js';
 
 function secs(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -56,10 +57,13 @@ export function bisectMarkdown(s: BisectState, gitLog: string, excerpt: string |
     out.push(`**First bad version: \`${b.version}\`**`, '', `- package: ${b.package ?? '?'} ${b.debVersion ?? ''} (${b.suite ?? '?'})`, `- last good before it: \`${g.version}\` (${g.package ?? '?'} ${g.debVersion ?? ''}, ${g.suite ?? '?'})`);
   } else if (s.configCulprit?.verified) {
     const k = s.configCulprit;
-    out.push(`**Culprit options (${k.changes.length}):**`, '', ...k.changes.map((c) => `- \`CONFIG_${c.symbol}\`: ${c.good} (good) → ${c.bad} (bad)`), '',
+    out.push(`**Culprit options (${k.changes.length}):**`, '', ...k.changes.map((c) => `- \`CONFIG_${c.symbol}\`: ${c.good} (good) → ${c.bad} (bad)${k.roots.length && !k.roots.includes(c.symbol) ? ' — set by Kconfig with the others' : ''}`), '',
+      ...(k.roots.length ? [`Setting ${k.roots.map((x) => `\`CONFIG_${x}\``).join(' and ')} alone brings the whole set.`, ''] : []),
       `Checked both ways: the good config plus these fails (point \`${k.failsWith}\`); the bad config with their good values passes (point \`${k.withoutThem.point}\`).`);
   } else if (s.culprit) {
     out.push(`**First bad commit: \`${s.culprit.commit}\`**`, '', `- subject: ${s.culprit.subject}`, `- author: ${s.culprit.author}`, `- date: ${s.culprit.date}`);
+    const c = s.culpritCheck;
+    if (c) out.push(`- ${c.verified ? 'checked' : '**not confirmed**'}: ${checkSummary(c)}`, ...c.doubts.map((d) => `  - ${d}`));
   } else if (s.candidates?.length) {
     out.push(`Only skipped ${s.target ? 'commits' : 'versions'} are left: the first bad ${s.target ? 'commit' : 'version'} is one of`, '', ...s.candidates.map((c) => `- \`${c}\``));
   } else if (s.stopped) {

@@ -44,6 +44,8 @@ export interface BuildIdentity {
   hash: string;
   /** Each built module: name → `modinfo -F srcversion` of the .ko ("" when the module carries none). */
   srcversions: Record<string, string>;
+  /** sha256 of what the point built (its .ko files, or its kernel's bzImage and modules): equal for two points = the same artifact. */
+  artifact?: string;
   kernel: { identity: string; hash: string; /** uname -r the guest must report. */ release?: string };
 }
 
@@ -51,8 +53,12 @@ export interface PointRecord {
   /** The point: a commit hash, or in a version search the version (a Debian kernel ABI). */
   commit: string;
   subject: string;
-  /** 'good-end' / 'bad-end' for the verification of the ends, 'verify' for a config search's check of its answer, else 'step'. */
-  role: 'good-end' | 'bad-end' | 'step' | 'verify';
+  /**
+   * 'good-end' / 'bad-end' for the verification of the ends, 'step' for the search's own points;
+   * the checks of an answer: 'recheck' (the culprit run again, every attempt) and 'verify' (a point that must pass:
+   * the culprit's parent, the bad end with the culprit reverted, the bad config without the culprit options).
+   */
+  role: 'good-end' | 'bad-end' | 'step' | 'recheck' | 'verify';
   verdict: PointVerdict;
   /** Why a skip is a skip (build failed, other bug: TITLE, error, module mismatch). */
   why: string;
@@ -94,6 +100,8 @@ export interface ConfigSearch {
 /** A config search's answer, checked both ways. */
 export interface ConfigCulprit {
   changes: ConfigChange[];
+  /** Culprit options that bring the whole set on their own (the rest follow through select / depends): what to name. */
+  roots: string[];
   /** The good config plus these changes: the point that failed with exactly them. */
   failsWith: string;
   /** The bad config minus them (their good values applied): must pass. */
@@ -144,11 +152,13 @@ export interface BisectState {
   bad: string;
   runs: number;
   startedAt: string;
-  status: 'verifying' | 'bisecting' | 'done' | 'stopped';
+  status: 'verifying' | 'bisecting' | 'checking' | 'done' | 'stopped';
   reference?: Reference;
   points: PointRecord[];
   /** The answer once git bisect names it (or the candidates when skips hide it). */
   culprit?: { commit: string; subject: string; author: string; date: string };
+  /** The culprit commit checked after git named it. */
+  culpritCheck?: CulpritCheck;
   /** A config search: what is searched, and its answer. */
   config?: ConfigSearch;
   configCulprit?: ConfigCulprit;
@@ -169,4 +179,21 @@ export interface Confidence {
   value: number;
   /** The points that decided the answer: the culprit (bad) and its parent (good). */
   decidedBy: string[];
+}
+
+/**
+ * A culprit commit checked the way CI bisectors do: it fails again in N runs, its parent
+ * passes N runs, the bad end with it reverted passes, and it does not build the very same
+ * artifact as its parent (then its change cannot be what broke the scenario).
+ */
+export interface CulpritCheck {
+  /** The culprit run again: reproductions of the reference failure in its runs. */
+  again: { point: string; reproduced: number; attempts: number };
+  parent: { commit: string; point: string; verdict: PointVerdict } | { commit?: string; why: string };
+  revert: { commit: string; point: string; verdict: PointVerdict } | { why: string };
+  /** The culprit built byte for byte what its parent built: "most likely wrong". */
+  sameBuildAsParent: boolean;
+  verified: boolean;
+  /** What did not hold, when not verified. */
+  doubts: string[];
 }

@@ -59,6 +59,8 @@ export async function bisectCell(c: CellSummary, cx: BisectNewContext): Promise<
     const dir = relative(cx.dir, o.dir);
     if (o.interrupted) return { status: 'interrupted', dir, range: rangeOut };
     const cul = o.state.culprit;
+    const doubts = o.state.culpritCheck?.doubts ?? [];
+    if (cul && doubts.length) return { status: 'no-culprit', dir, range: rangeOut, why: `${cul.commit.slice(0, 12)} named but not confirmed: ${doubts.join('; ')}` };
     return cul
       ? { status: 'found', dir, range: rangeOut, culprit: { commit: cul.commit, subject: cul.subject } }
       : { status: 'no-culprit', dir, range: rangeOut, why: o.state.stopped ?? 'no single first bad commit' };

@@ -116,8 +116,13 @@ t.test('bisect a module repository: skips an unbuildable and an other-bug commit
   t.equal(s.culprit?.commit, hashes[6], 'bisect.json: the culprit is commit 7');
   t.match(s.culprit, { subject: 'fast path for writes', author: 'Ada Module <ada@example.org>' });
   t.same(s.points.slice(0, before.points.length).map((p) => p.startedAt), before.points.map((p) => p.startedAt), 'points recorded before the interrupt were not run again');
-  const commits = s.points.map((p) => p.commit);
-  t.equal(new Set(commits).size, commits.length, 'every point visited once');
+  const commits = s.points.filter((p) => p.role !== 'recheck').map((p) => p.commit);
+  t.equal(new Set(commits).size, commits.length, 'every point visited once (the culprit\'s recheck aside)');
+  // The answer checked: commit 7 fails again, its parent (6, already good) counts as run, and the
+  // revert of 7 onto the bad end does not apply (commits 8 and 9 rewrote its lines) — said, not run.
+  t.match(s.culpritCheck, { verified: true, again: { reproduced: 1, attempts: 1 }, parent: { commit: hashes[5], point: hashes[5], verdict: 'good' }, revert: { why: /does not apply to the bad end/ }, sameBuildAsParent: false });
+  t.same(s.points.filter((p) => p.role === 'recheck' || p.role === 'verify').map((p) => [p.role, p.commit]), [['recheck', hashes[6]]], 'one extra point: the culprit again');
+  t.match(r2.all, /checked: again 1\/1 reproduced, parent good, no revert/, 'stdout says what was checked');
   t.same(s.points.filter((p) => p.role === 'step').map((p) => hashes.indexOf(p.commit) + 1), [5, 7, 4, 3, 6], "git's own path: krepro only answered good/bad/skip");
   const at = (i: number) => s.points.find((p) => p.commit === hashes[i]);
   t.match(at(3), { verdict: 'skip', why: /^build failed/ }, 'commit 4 does not build: skip, no boot');
