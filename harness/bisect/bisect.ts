@@ -20,6 +20,7 @@ import { interrupted } from '../util/interrupt.js';
 import { PointInterrupted, prepareGitPoint, prepareKernelGitPoint, prepareKernelPoint, runPoint, type PreparedPoint } from './point.js';
 import { bisectMarkdown, culpritExcerpt, versionLog } from './report.js';
 import { checkCulprit } from './verify.js';
+import { bisectJunit } from './junit.js';
 import { loadState, saveState } from './state.js';
 import type { BisectState, BisectTarget, ConfigPoint, PointRecord } from './types.js';
 import { configFragments, configSearchOf, searchConfig } from './config.js';
@@ -173,6 +174,7 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
   const save = async (): Promise<void> => {
     await saveState(dir, state);
     await writeAtomic(join(dir, 'bisect.md'), bisectMarkdown(state, t ? await bisectLog(t.clone) : versionLog(state), await culpritExcerpt(dir, state)));
+    await writeAtomic(join(dir, 'bisect.junit.xml'), bisectJunit(state));
   };
   /** What a point is: its directory name, its one-line description, and how it is prepared. */
   // `repo`: where a zfs or kernel point's source is exported from (the clone for a commit only it has: a revert).
