@@ -42,6 +42,8 @@ export interface BisectOptions {
   versions?: 'auto' | string[];
   /** A config search: fragment files (or kconfigs/ names) of the good and the bad configuration. */
   config?: { good: string[]; bad: string[] };
+  /** Search commits for the fix: the first commit after the bad (older) end where the failure is gone. */
+  fix?: boolean;
 }
 
 /** How a bisection ended: found (0), no culprit (1), interrupted (130). */
@@ -99,7 +101,7 @@ export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
   if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
   await privateClone(target.repo, target.clone);
   const state: BisectState = {
-    version: 1, scenario: sc.file, recipe: sc.image.recipe, target, good, bad, runs,
+    version: 1, scenario: sc.file, recipe: sc.image.recipe, target, good, bad, runs, ...(o.fix ? { fix: true } : {}),
     startedAt: new Date().toISOString(), status: 'verifying', points: [],
   };
   await saveState(dir, state);
@@ -245,19 +247,20 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
     }
     if (state.status === 'bisecting' && t) {
       const known = state.points.filter((p) => p.role === 'step');
-      let step: BisectStep = await startBisect(t.clone, state.bad, state.good, t.paths, known, { checkout: !readsCommit(t) });
+      const mode = { checkout: !readsCommit(t), fix: !!state.fix };
+      let step: BisectStep = await startBisect(t.clone, state.bad, state.good, t.paths, known, mode);
       while (step.kind === 'next') {
         const n = state.points.filter((p) => p.role === 'step').length + 1;
         const left = step.steps + 1;
         note(`bisect step ${n}: ${step.commit.slice(0, 12)} — ${step.left} revision(s) left after this, ≈ ${left} point(s) to go (log2), ETA ${eta(left)}`);
         const p = await visit(step.commit, 'step', true);
-        step = await markPoint(t.clone, step.commit, p.verdict, { checkout: !readsCommit(t) });
+        step = await markPoint(t.clone, step.commit, p.verdict, mode);
       }
       if (step.kind === 'found') {
         const info = await commitInfo(t.clone, step.commit);
         state.culprit = { commit: info.commit, subject: info.subject, author: info.author, date: info.date };
         state.status = 'checking';
-        note(`bisect: git names ${info.commit.slice(0, 12)} ${info.subject}; checking it (again, its parent, reverted at the bad end)`);
+        note(`bisect: git names ${info.commit.slice(0, 12)} ${info.subject}${state.fix ? ' (the fix)' : ''}; checking it (again, its parent, reverted at the ${state.fix ? 'fixed' : 'bad'} end)`);
       } else {
         onlySkipsLeft(state, step.candidates, 'commits');
         state.status = 'done';

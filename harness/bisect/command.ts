@@ -25,7 +25,7 @@ export async function bisectCommand(o: BisectOptions | { resume: string }, out: 
     if (q) out.write(`confidence ${(q.value * 100).toFixed(1)}% (reproduction rate ${q.reproductions}/${q.attempts}); ${s.points.length} points\n`);
   } else if (s.culprit) {
     const k = s.confidence;
-    out.write(`${s.culprit.commit} is the first bad commit\n    ${s.culprit.subject}\n    ${s.culprit.author}, ${s.culprit.date}\n`);
+    out.write(`${s.culprit.commit} is the first ${s.fix ? 'fixed' : 'bad'} commit\n    ${s.culprit.subject}\n    ${s.culprit.author}, ${s.culprit.date}\n`);
     const c = s.culpritCheck;
     if (c) out.write(`${c.verified ? 'checked' : 'NOT CONFIRMED'}: ${checkSummary(c)}${c.doubts.length ? `\n    ${c.doubts.join('\n    ')}` : ''}\n`);
     if (k) out.write(`confidence ${(k.value * 100).toFixed(1)}% (reproduction rate ${k.reproductions}/${k.attempts}); ${s.points.length} points\n`);

@@ -61,7 +61,7 @@ export type BisectStep =
 
 /** Parse git bisect's answer (pure; tested on git's own wording). */
 export function parseBisectOutput(out: string, head: string): BisectStep {
-  const found = /^([0-9a-f]{40}) is the first bad commit/m.exec(out);
+  const found = /^([0-9a-f]{40}) is the first (?:bad|fixed) commit/m.exec(out);
   if (found) return { kind: 'found', commit: found[1]! };
   if (/only 'skip'ped commits left to test/.test(out)) {
     return { kind: 'only-skipped', candidates: [...out.matchAll(/^([0-9a-f]{40})$/gm)].map((m) => m[1]!) };
@@ -73,6 +73,14 @@ export function parseBisectOutput(out: string, head: string): BisectStep {
 /** How git bisect treats the clone's work tree: checked out at each point, or left alone (the point is BISECT_HEAD). */
 export interface BisectMode {
   checkout: boolean;
+  /** A search for the fix: git's terms become broken (old, the bug reproduces) and fixed (new, it is gone). */
+  fix?: boolean;
+}
+
+/** What git is told for a point's verdict. */
+function term(verdict: 'good' | 'bad' | 'skip', mode: BisectMode): string {
+  if (!mode.fix || verdict === 'skip') return verdict;
+  return verdict === 'bad' ? 'broken' : 'fixed';
 }
 
 async function answer(clone: string, out: string, mode: BisectMode): Promise<BisectStep> {
@@ -93,17 +101,19 @@ async function bisectCmd(clone: string, args: string[]): Promise<string> {
 // themselves run git bisect with --no-checkout, which names each point in BISECT_HEAD instead.
 export async function startBisect(clone: string, bad: string, good: string, paths: string[], known: Array<{ commit: string; verdict: 'good' | 'bad' | 'skip' }>, mode: BisectMode = { checkout: true }): Promise<BisectStep> {
   await bisectCmd(clone, ['reset', '--quiet']).catch(() => undefined);
-  let out = await bisectCmd(clone, ['start', ...(mode.checkout ? [] : ['--no-checkout']), bad, good, '--', ...paths]);
+  // git takes the new end first: the bad one, or — searching for the fix — the good (fixed) one.
+  const ends = mode.fix ? ['--term-old=broken', '--term-new=fixed', good, bad] : [bad, good];
+  let out = await bisectCmd(clone, ['start', ...(mode.checkout ? [] : ['--no-checkout']), ...ends, '--', ...paths]);
   for (const k of known) {
     if (k.commit === bad || k.commit === good) continue;
-    out = await bisectCmd(clone, [k.verdict, k.commit]);
+    out = await bisectCmd(clone, [term(k.verdict, mode), k.commit]);
   }
   return answer(clone, out, mode);
 }
 
 /** Tell git a point's verdict; returns its next step. */
 export async function markPoint(clone: string, commit: string, verdict: 'good' | 'bad' | 'skip', mode: BisectMode = { checkout: true }): Promise<BisectStep> {
-  return answer(clone, await bisectCmd(clone, [verdict, commit]), mode);
+  return answer(clone, await bisectCmd(clone, [term(verdict, mode), commit]), mode);
 }
 
 /** `git bisect log` of the clone: the human log bisect.md starts from. */

@@ -43,7 +43,7 @@ export function versionLog(s: BisectState): string {
 export function bisectMarkdown(s: BisectState, gitLog: string, excerpt: string | undefined): string {
   const out: string[] = [`# krepro bisect: ${s.scenario}`, ''];
   if (s.target) {
-    out.push(`Commits of \`${s.target.repo}\`${s.target.subdir ? ` (${s.target.subdir}/)` : ''} through the \`${s.target.builder}\` builder; good \`${s.good.slice(0, 12)}\`, bad \`${s.bad.slice(0, 12)}\`; ${s.runs} run(s) per point${s.target.paths.length ? `; paths: ${s.target.paths.join(' ')}` : ''}.`, '');
+    out.push(`${s.fix ? 'The fix, among commits' : 'Commits'} of \`${s.target.repo}\`${s.target.subdir ? ` (${s.target.subdir}/)` : ''} through the \`${s.target.builder}\` builder; good \`${s.good.slice(0, 12)}\`, bad \`${s.bad.slice(0, 12)}\`; ${s.runs} run(s) per point${s.target.paths.length ? `; paths: ${s.target.paths.join(' ')}` : ''}.`, '');
   } else if (s.versions) {
     const v = s.versions;
     out.push(`Versions of \`${v.field}\` (${v.from === 'archive' ? "Debian's archive, in dpkg's version order" : 'as given by --versions'}): ${v.list.length} from good \`${s.good}\` to bad \`${s.bad}\`; ${s.runs} run(s) per point.`, '');
@@ -61,7 +61,7 @@ export function bisectMarkdown(s: BisectState, gitLog: string, excerpt: string |
       ...(k.roots.length ? [`Setting ${k.roots.map((x) => `\`CONFIG_${x}\``).join(' and ')} alone brings the whole set.`, ''] : []),
       `Checked both ways: the good config plus these fails (point \`${k.failsWith}\`); the bad config with their good values passes (point \`${k.withoutThem.point}\`).`);
   } else if (s.culprit) {
-    out.push(`**First bad commit: \`${s.culprit.commit}\`**`, '', `- subject: ${s.culprit.subject}`, `- author: ${s.culprit.author}`, `- date: ${s.culprit.date}`);
+    out.push(`**First ${s.fix ? 'fixed' : 'bad'} commit: \`${s.culprit.commit}\`**`, '', `- subject: ${s.culprit.subject}`, `- author: ${s.culprit.author}`, `- date: ${s.culprit.date}`);
     const c = s.culpritCheck;
     if (c) out.push(`- ${c.verified ? 'checked' : '**not confirmed**'}: ${checkSummary(c)}`, ...c.doubts.map((d) => `  - ${d}`));
   } else if (s.candidates?.length) {

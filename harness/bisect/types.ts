@@ -159,6 +159,8 @@ export interface BisectState {
   culprit?: { commit: string; subject: string; author: string; date: string };
   /** The culprit commit checked after git named it. */
   culpritCheck?: CulpritCheck;
+  /** A search for the fix (--fix): the culprit is the first commit where the failure is gone. */
+  fix?: boolean;
   /** A config search: what is searched, and its answer. */
   config?: ConfigSearch;
   configCulprit?: ConfigCulprit;
@@ -187,8 +189,8 @@ export interface Confidence {
  * artifact as its parent (then its change cannot be what broke the scenario).
  */
 export interface CulpritCheck {
-  /** The culprit run again: reproductions of the reference failure in its runs. */
-  again: { point: string; reproduced: number; attempts: number };
+  /** The culprit run again: reproductions of the reference failure in its runs (a fix: must pass). */
+  again: { point: string; reproduced: number; attempts: number; verdict?: PointVerdict };
   parent: { commit: string; point: string; verdict: PointVerdict } | { commit?: string; why: string };
   revert: { commit: string; point: string; verdict: PointVerdict } | { why: string };
   /** The culprit built byte for byte what its parent built: "most likely wrong". */
