@@ -39,16 +39,19 @@ const COMMITS: Array<[string, string]> = [
   ['fast path for writes', write('\t(void)crashmod_other;\n\tcrashmod_culprit();\n')],
   ['comment the fast path', write('\t/* fast path */\n\t(void)crashmod_other;\n\tcrashmod_culprit();\n')],
   ['tidy', write('\t/* the fast path */\n\t(void)crashmod_other;\n\tcrashmod_culprit();\n')],
+  // After the bad end: the fix (commit 10) and a change elsewhere in the file (11), for --fix.
+  ['drop the fast path (the fix)', write('\t(void)crashmod_culprit; (void)crashmod_other;\n\tpr_info("crashmod: write %d\\n", ++writes);\n')],
+  ['say what the module is', `// crashmod: a module that crashes on request\n${write('\t(void)crashmod_culprit; (void)crashmod_other;\n\tpr_info("crashmod: write %d\\n", ++writes);\n')}`],
 ];
 
-/** What each commit is, for git's own simulation below (index 0 is the good end, 8 the bad end). */
-const TRUTH = ['good', 'good', 'good', 'skip', 'skip', 'good', 'bad', 'bad', 'bad'] as const;
+/** What each commit is, for git's own simulation below (index 0 is the good end, 8 the bad end; 9 and 10 come after it, fixed). */
+const TRUTH = ['good', 'good', 'good', 'skip', 'skip', 'good', 'bad', 'bad', 'bad', 'good', 'good'] as const;
 
 async function makeRepo(dir: string): Promise<string[]> {
   // Fixed names and dates: the same hashes on every run, so git bisect's choices (skip included) are the same too.
   const who = { GIT_AUTHOR_NAME: 'Ada Module', GIT_AUTHOR_EMAIL: 'ada@example.org', GIT_COMMITTER_NAME: 'Ada Module', GIT_COMMITTER_EMAIL: 'ada@example.org' };
   let n = 0;
-  const git = (...a: string[]) => execa('git', ['-C', dir, ...a], { env: { ...who, GIT_AUTHOR_DATE: `2026-01-0${n + 1}T10:00:00Z`, GIT_COMMITTER_DATE: `2026-01-0${n + 1}T10:00:00Z` } });
+  const git = (...a: string[]) => execa('git', ['-C', dir, ...a], { env: { ...who, GIT_AUTHOR_DATE: `2026-01-${String(n + 1).padStart(2, '0')}T10:00:00Z`, GIT_COMMITTER_DATE: `2026-01-${String(n + 1).padStart(2, '0')}T10:00:00Z` } });
   await execa('git', ['init', '--quiet', dir]);
   await copyFile(join(ROOT, 'test/fixtures/crashmod/Kbuild'), join(dir, 'Kbuild'));
   const hashes: string[] = [];
@@ -84,15 +87,18 @@ t.test("the test repository's bisection path visits the unbuildable and the othe
   t.ok(path.includes(4) && path.includes(5), 'both skip kinds are on the path');
 });
 
-t.test('bisect a module repository: skips an unbuildable and an other-bug commit, survives SIGINT, names commit 7', async (t) => {
-  const dir = t.testdir();
+/** The repository, a scenario writing to /proc/crashmod, and a cache whose module and image stores start empty. */
+async function setup(dir: string): Promise<{ repo: string; hashes: string[]; scenario: string; resultsDir: string; env: Record<string, string> }> {
   const repo = join(dir, 'mod');
   const hashes = await makeRepo(repo);
   const scenario = join(dir, 'bisect-kmod.yaml');
   await writeFile(scenario, 'name: bisect-kmod\nimage: crashmod\nmachine: { memory: 1G, cpus: 2 }\ntimeout: 5m\nsteps:\n  - run: echo go > /proc/crashmod\n');
   const cache = await privateCache(join(dir, 'cache'), ['kmod', 'image']);
-  const resultsDir = join(dir, 'results');
-  const env = { KREPRO_CACHE: cache };
+  return { repo, hashes, scenario, resultsDir: join(dir, 'results'), env: { KREPRO_CACHE: cache } };
+}
+
+t.test('bisect a module repository: skips an unbuildable and an other-bug commit, survives SIGINT, names commit 7', async (t) => {
+  const { repo, hashes, scenario, resultsDir, env } = await setup(t.testdir());
   const started = Date.now();
 
   // First leg: stopped with SIGINT once three points (both ends and one step) are recorded.
@@ -147,6 +153,25 @@ t.test('bisect a module repository: skips an unbuildable and an other-bug commit
   t.equal(String((await execa('git', ['-C', repo, 'status', '--porcelain'])).stdout), '', "the user's repository is untouched");
   t.same(await leftoverQemu(bisectDir), [], 'no QEMU left behind');
   t.comment(`bisect wall time ${(wallMs / 1000).toFixed(0)} s, ${s.points.length} points, ${s.points.filter((p) => p.build || /build failed/.test(p.why)).length} builds`);
+});
+
+t.test('bisect --fix: from the bad end (commit 9) to a fixed one (11) names the fix, commit 10, checked the other way round', async (t) => {
+  const { repo, hashes, scenario, resultsDir, env } = await setup(t.testdir());
+  const r = await krepro(['bisect', scenario, '--fix', '--bad', hashes[8]!, '--good', hashes[10]!, '--repo', repo, '--runs', '1', '--results', resultsDir], { env });
+  t.equal(r.exitCode, 0, 'the fix found and confirmed', { output: r.all?.slice(-4000) });
+  t.match(r.all, new RegExp(`${hashes[9]} is the first fixed commit\\n    drop the fast path \\(the fix\\)`), 'commit 10 named on stdout');
+  const bisectDir = join(resultsDir, String(r.all?.match(/(bisect-[\w-]+)\/bisect\.md/)?.[1]));
+  const s = JSON.parse(await readFile(join(bisectDir, 'bisect.json'), 'utf8')) as BisectState;
+  t.equal(s.fix, true);
+  t.same(s.points.slice(0, 2).map((p) => [p.role, p.commit, p.verdict]), [['bad-end', hashes[8], 'bad'], ['good-end', hashes[10], 'good']], 'the ends: bug at 9, gone at 11');
+  // The fix passes again, its parent (9, the bad end) fails as recorded, and 11 with the fix
+  // reverted (the file's new first line kept) brings the crash back.
+  t.match(s.culpritCheck, { verified: true, again: { verdict: 'good' }, parent: { commit: hashes[8], verdict: 'bad' }, revert: { verdict: 'bad' } }, 'checked the other way round');
+  const revert = s.points.find((p) => p.subject.includes('reverted'));
+  t.match(revert, { role: 'recheck', verdict: 'bad', why: /^reproduced 1\/1/ }, 'the reverted fixed end reproduces the crash');
+  t.match(await readFile(join(bisectDir, 'bisect.md'), 'utf8'), `**First fixed commit: \`${hashes[9]}\`**`);
+  t.match(await readFile(join(bisectDir, 'bisect.junit.xml'), 'utf8'), /<testcase classname="bisect\.bisect-kmod" name="answer"[^>]*>\n    <properties>[\s\S]*<\/properties>\n  <\/testcase>/, 'JUnit: the answer case passes');
+  t.same(await leftoverQemu(bisectDir), [], 'no QEMU left behind');
 });
 
 t.test('run --bisect-exit: bad input aborts git bisect run (128), never counts as bad', async (t) => {
