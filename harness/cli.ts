@@ -27,7 +27,7 @@ const USAGE = `usage:
   krepro run SCENARIO.yaml… [--results DIR] [--bisect-exit]
                                               run scenarios; exit 0 passed, 1 failed, 3 error, 2 bad input
                                               (--bisect-exit: 0 passed, 1 failed, 125 error, 128 bad input — for git bisect run)
-  krepro bisect SCENARIO.yaml --good G --bad B [--fix] [--runs N] [--builder kmod|zfs|kernel] [--repo DIR] [--path P]… [--results DIR]
+  krepro bisect SCENARIO.yaml --good G --bad B [--fix] [--tags] [--runs N] [--builder kmod|zfs|kernel] [--repo DIR] [--path P]… [--results DIR]
   krepro bisect SCENARIO.yaml --good G --bad B --versions auto|A,B,C [--runs N]
   krepro bisect SCENARIO.yaml --good-config F[,F] --bad-config F[,F] [--runs N]
   krepro bisect --resume DIR                  first bad commit of the kernel/module/ZFS source, first bad Debian kernel
@@ -187,7 +187,7 @@ async function bisect(argv: string[]): Promise<number> {
       good: { type: 'string' }, bad: { type: 'string' }, runs: { type: 'string' }, builder: { type: 'string' },
       repo: { type: 'string' }, path: { type: 'string', multiple: true, default: [] }, results: { type: 'string', default: 'results' },
       resume: { type: 'string' }, versions: { type: 'string' },
-      'good-config': { type: 'string', multiple: true, default: [] }, 'bad-config': { type: 'string', multiple: true, default: [] }, fix: { type: 'boolean' },
+      'good-config': { type: 'string', multiple: true, default: [] }, 'bad-config': { type: 'string', multiple: true, default: [] }, fix: { type: 'boolean' }, tags: { type: 'boolean' },
     },
   });
   try {
@@ -203,9 +203,10 @@ async function bisect(argv: string[]): Promise<number> {
     }
     if (positionals.length !== 1 || !values.good || !values.bad) throw new UsageError('bisect: give one scenario, --good and --bad');
     if (values.fix && values.versions !== undefined) throw new UsageError('bisect: --fix is for commits; a version search finds the fix when the good end comes after the bad one');
+    if (values.tags && values.versions !== undefined) throw new UsageError('bisect: --tags is for commits (tagged releases first, then the commits between)');
     return await bisectCommand({
       scenario: positionals[0]!, good: values.good, bad: values.bad, runs, builder: values.builder, repo: values.repo,
-      paths: values.path!, resultsDir: values.results!, ...(values.fix ? { fix: true } : {}),
+      paths: values.path!, resultsDir: values.results!, ...(values.fix ? { fix: true } : {}), ...(values.tags ? { tags: true } : {}),
       ...(values.versions === undefined ? {} : { versions: values.versions === 'auto' ? 'auto' as const : values.versions.split(',').map((v) => v.trim()).filter(Boolean) }),
     }, process.stdout);
   } catch (e) {

@@ -13,7 +13,7 @@ import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { InputError } from '../util/errors.js';
 import { note } from '../util/progress.js';
-import { bisectLog, checkout, commitInfo, privateClone, resolveCommit, startBisect, markPoint, toplevel, type BisectStep } from './git.js';
+import { bisectLog, checkout, commitInfo, privateClone, resolveCommit, startBisect, markPoint, taggedCommits, toplevel, type BisectStep } from './git.js';
 import { confidence } from './oracle.js';
 import { readLockFor } from '../artifacts/store/lock.js';
 import { interrupted } from '../util/interrupt.js';
@@ -44,6 +44,8 @@ export interface BisectOptions {
   config?: { good: string[]; bad: string[] };
   /** Search commits for the fix: the first commit after the bad (older) end where the failure is gone. */
   fix?: boolean;
+  /** Search the tagged commits (releases) between the ends first, then the commits between the nearest good and bad tag. */
+  tags?: boolean;
 }
 
 /** How a bisection ended: found (0), no culprit (1), interrupted (130). */
@@ -101,7 +103,7 @@ export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
   if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
   await privateClone(target.repo, target.clone);
   const state: BisectState = {
-    version: 1, scenario: sc.file, recipe: sc.image.recipe, target, good, bad, runs, ...(o.fix ? { fix: true } : {}),
+    version: 1, scenario: sc.file, recipe: sc.image.recipe, target, good, bad, runs, ...(o.fix ? { fix: true } : {}), ...(o.tags ? { tags: true } : {}),
     startedAt: new Date().toISOString(), status: 'verifying', points: [],
   };
   await saveState(dir, state);
@@ -244,6 +246,25 @@ async function drive(dir: string, state: BisectState, sc: Scenario): Promise<Bis
       }
       state.status = 'done';
       await save();
+    }
+    if (state.status === 'bisecting' && t && state.tags) {
+      // Level one: the releases. Their verdicts become points that git bisect below starts from.
+      const [older, newer] = state.fix ? [state.bad, state.good] : [state.good, state.bad];
+      const tagged = await taggedCommits(t.clone, older, newer);
+      const tagOf = new Map(tagged.map((x) => [x.commit, x.tag]));
+      const chrono = [older, ...tagged.map((x) => x.commit), newer];
+      const list = state.fix ? chrono.reverse() : chrono; // from the good end to the bad one
+      const verdicts = new Map(state.points.map((p) => [p.commit, p.verdict]));
+      let step = nextVersion(list, verdicts);
+      if (step.kind === 'next') note(`bisect: ${tagged.length} tagged commit(s) between the ends; releases first`);
+      while (step.kind === 'next') {
+        note(`bisect tag ${tagOf.get(step.version)}: ${step.version.slice(0, 12)} — ${step.left} tag(s) left after this, ≈ ${step.steps} point(s) to go, ETA ${eta(step.steps)}`);
+        const d = await describe(step.version, false);
+        const p = await runOne(step.version, 'step', { ...d, subject: `${tagOf.get(step.version)}: ${d.subject}` });
+        verdicts.set(p.commit, p.verdict);
+        step = nextVersion(list, verdicts);
+      }
+      if (step.kind === 'found') note(`bisect: between tags — last good ${tagOf.get(step.lastGood) ?? step.lastGood.slice(0, 12)}, first bad ${tagOf.get(step.version) ?? step.version.slice(0, 12)}; commits next`);
     }
     if (state.status === 'bisecting' && t) {
       const known = state.points.filter((p) => p.role === 'step');

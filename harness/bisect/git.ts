@@ -142,3 +142,18 @@ export async function revertOnto(clone: string, bad: string, culprit: string, tm
   if (c.exitCode !== 0) return { why: `git commit-tree: ${String(c.stderr).trim()}` };
   return { commit: String(c.stdout).trim() };
 }
+
+/** The tagged commits strictly between `older` and `newer`, oldest first, each with its tag (the first by name when several). */
+export async function taggedCommits(clone: string, older: string, newer: string): Promise<Array<{ commit: string; tag: string }>> {
+  const byCommit = new Map<string, string>();
+  // %(*objectname) is an annotated tag's commit; a lightweight tag is its own objectname.
+  for (const line of (await git(clone, 'for-each-ref', '--sort=refname', '--format=%(objectname) %(*objectname) %(refname:short)', 'refs/tags')).split('\n')) {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length < 2) continue;
+    const [commit, tag] = parts.length === 3 ? [parts[1]!, parts[2]!] : [parts[0]!, parts[1]!];
+    if (!byCommit.has(commit)) byCommit.set(commit, tag);
+  }
+  if (!byCommit.size) return [];
+  const range = (await git(clone, 'rev-list', '--topo-order', '--reverse', `${older}..${newer}`)).split('\n').filter(Boolean);
+  return range.filter((c) => c !== newer && byCommit.has(c)).map((c) => ({ commit: c, tag: byCommit.get(c)! }));
+}

@@ -161,6 +161,8 @@ export interface BisectState {
   culpritCheck?: CulpritCheck;
   /** A search for the fix (--fix): the culprit is the first commit where the failure is gone. */
   fix?: boolean;
+  /** Two levels (--tags): the tagged commits (releases) between the ends first, then git bisect between the nearest two. */
+  tags?: boolean;
   /** A config search: what is searched, and its answer. */
   config?: ConfigSearch;
   configCulprit?: ConfigCulprit;

@@ -174,6 +174,22 @@ t.test('bisect --fix: from the bad end (commit 9) to a fixed one (11) names the 
   t.same(await leftoverQemu(bisectDir), [], 'no QEMU left behind');
 });
 
+t.test('bisect --tags: the releases first (v0.2 good, v0.3 good, v0.4 bad), then the one commit between: 7, never the skip kinds', async (t) => {
+  const { repo, hashes, scenario, resultsDir, env } = await setup(t.testdir());
+  for (const [tag, i] of [['v0.1', 1], ['v0.2', 2], ['v0.3', 5], ['v0.4', 7]] as const) await execa('git', ['-C', repo, 'tag', tag, hashes[i]!]);
+  const r = await krepro(['bisect', scenario, '--tags', '--good', hashes[0]!, '--bad', hashes[8]!, '--repo', repo, '--runs', '1', '--results', resultsDir], { env });
+  t.equal(r.exitCode, 0, 'culprit found', { output: r.all?.slice(-4000) });
+  t.match(r.all, new RegExp(`${hashes[6]} is the first bad commit`));
+  t.match(r.all, /between tags — last good v0\.3, first bad v0\.4; commits next/, 'the release level ends between v0.3 and v0.4');
+  const bisectDir = join(resultsDir, String(r.all?.match(/(bisect-[\w-]+)\/bisect\.md/)?.[1]));
+  const s = JSON.parse(await readFile(join(bisectDir, 'bisect.json'), 'utf8')) as BisectState;
+  const steps = s.points.filter((p) => p.role === 'step');
+  t.same(steps.map((p) => [hashes.indexOf(p.commit) + 1, p.verdict]), [[3, 'good'], [6, 'good'], [8, 'bad'], [7, 'bad']], 'tags 3, 6, 8 (a binary search over the releases), then commit 7 from git');
+  t.match(steps[0]?.subject, /^v0\.2: /, 'a release point names its tag');
+  t.notOk(s.points.some((p) => [hashes[3], hashes[4]].includes(p.commit)), 'the unbuildable and the other-bug commits are never visited');
+  t.match(s.culpritCheck, { verified: true });
+});
+
 t.test('run --bisect-exit: bad input aborts git bisect run (128), never counts as bad', async (t) => {
   const dir = t.testdir({ 'bad.yaml': 'name: x\nsteps: 3\n' });
   const r = await krepro(['run', '--bisect-exit', join(dir, 'bad.yaml')]);

@@ -3,7 +3,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { markPoint, parseBisectOutput, revertOnto, startBisect } from '../../../harness/bisect/git.js';
+import { markPoint, parseBisectOutput, revertOnto, startBisect, taggedCommits } from '../../../harness/bisect/git.js';
 import { checkSummary, judgeCheck } from '../../../harness/bisect/verify.js';
 
 const ok = { again: { point: 'c', reproduced: 3, attempts: 3 }, parent: { commit: 'p', point: 'p', verdict: 'good' as const }, revert: { commit: 'r', point: 'r', verdict: 'good' as const }, sameBuildAsParent: false };
@@ -79,4 +79,26 @@ t.test("git bisect --fix: broken/fixed terms through krepro's start and mark", a
   t.same(step, { kind: 'found', commit: hashes[fixedFrom] }, `the first fixed commit, c6 (visited ${visited.join(', ')})`);
   t.match(await git('bisect', 'log'), /# first fixed commit: \[/);
   t.same(parseBisectOutput(`${hashes[5]} is the first fixed commit\ncommit x\n`, 'HEAD'), { kind: 'found', commit: hashes[5] });
+});
+
+t.test('taggedCommits: releases strictly between the ends, oldest first, lightweight and annotated', async (t) => {
+  const dir = t.testdir();
+  const env = { GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' };
+  const git = async (...a: string[]) => String((await execa('git', ['-C', dir, ...a], { env })).stdout).trim();
+  await git('init', '-q');
+  const c: string[] = [];
+  for (let i = 1; i <= 8; i++) {
+    await writeFile(join(dir, 'f'), `${i}\n`);
+    await git('add', 'f');
+    await git('commit', '-qm', `c${i}`);
+    c.push(await git('rev-parse', 'HEAD'));
+  }
+  await git('tag', 'v1', c[1]!);
+  await git('tag', '-a', '-m', 'release 2', 'v2', c[4]!);
+  await git('tag', 'v2-rc', c[4]!);
+  await git('tag', 'v3', c[6]!);
+  await git('tag', 'v4', c[7]!);
+  t.same(await taggedCommits(dir, c[0]!, c[7]!), [{ commit: c[1], tag: 'v1' }, { commit: c[4], tag: 'v2' }, { commit: c[6], tag: 'v3' }], 'v4 is the newer end itself: not between');
+  t.same((await taggedCommits(dir, c[2]!, c[7]!)).map((x) => x.tag), ['v2', 'v3']);
+  t.same(await taggedCommits(dir, c[4]!, c[6]!), [], 'none strictly between');
 });
