@@ -41,6 +41,9 @@ t.test('plain replug + clear (no wait for the suspension): failed either way —
   const res = (await results(dir)).get('zfs-raw-send-usb-replug-stall')!;
   t.equal(r.exitCode, 1, 'exit code', { output: r.all });
   t.equal(res.verdict, 'failed', res.message);
+  // Same kernel, image, machine and disks as the test above, which saved its ready guest:
+  // this one starts from that snapshot (seed 000's scenarios run restored too).
+  t.equal(res.boot?.mode, 'restored', 'restored from the snapshot the replug run saved');
   // Both paths were seen on 6.1 + 2.3.2: a stall with `zpool clear` in D state, and the
   // report's own panic once `zpool clear` retries the writes. Each has its evidence.
   if (res.reason === 'crash') {
