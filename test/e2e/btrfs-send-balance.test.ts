@@ -41,6 +41,9 @@ t.test('scenarios/btrfs/send-during-balance-faulty.yaml fails: write errors on t
   const res = (await results(dir)).get('btrfs-send-during-balance-faulty')!;
   t.equal(res.verdict, 'failed');
   t.equal(res.reason, 'crash', res.message);
+  // The same kernel, image, machine and disk layout as the scenario above: its snapshot, with
+  // the fault switched on the restored guest's receiving disk.
+  t.equal(res.boot?.mode, 'restored', 'restored from the snapshot the passing scenario saved');
   const par = res.steps.find((s) => s.kind === 'parallel')!;
   const crash = res.crashes[0]!;
   t.match(crash.kind, /^(io-errors|btrfs-)/, `${crash.kind}: ${crash.title}`);
