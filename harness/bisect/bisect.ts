@@ -90,6 +90,13 @@ async function findTarget(sc: Scenario, o: BisectOptions, cloneOf: (repo: string
   return { repo: top, clone: cloneOf(top), builder, subdir: inside && !o.repo ? relative(top, value) : '', paths: o.paths };
 }
 
+/** Attempts per point: --runs, else the scenario's `repeat`. */
+function runsOf(o: BisectOptions, sc: Scenario): number {
+  const runs = o.runs ?? sc.repeat;
+  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
+  return runs;
+}
+
 /** Start a new bisection in a fresh directory under the results dir. */
 export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
   const sc = await loadScenario(o.scenario);
@@ -99,8 +106,7 @@ export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
   // The clone is named like the source dir it stands for: kmod names the module's files (WARNING at NAME/x.c) after it.
   const target = await findTarget(sc, o, (repo) => join(dir, 'src', basename(repo)));
   const [good, bad] = [await resolveCommit(target.repo, o.good), await resolveCommit(target.repo, o.bad)];
-  const runs = o.runs ?? sc.repeat;
-  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
+  const runs = runsOf(o, sc);
   await privateClone(target.repo, target.clone);
   const state: BisectState = {
     version: 1, scenario: sc.file, recipe: sc.image.recipe, target, good, bad, runs, ...(o.fix ? { fix: true } : {}), ...(o.tags ? { tags: true } : {}),
@@ -113,8 +119,7 @@ export async function startBisection(o: BisectOptions): Promise<BisectOutcome> {
 
 /** Start a version search: the versions from good to bad, each a point on its own kernel. */
 async function startVersionSearch(o: BisectOptions, sc: Scenario, given: 'auto' | string[]): Promise<BisectOutcome> {
-  const runs = o.runs ?? sc.repeat;
-  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
+  const runs = runsOf(o, sc);
   const lock = await readLockFor(sc.file);
   if (lock) throw new InputError(`${lock.path} locks the scenario's kernel at one version; a version search runs others: move the lock aside or bisect a copy of the scenario`);
   const list = await versionRange(sc, o.good, o.bad, given);
@@ -130,8 +135,7 @@ async function startVersionSearch(o: BisectOptions, sc: Scenario, given: 'auto' 
 
 /** Start a config search: both configurations configured and compared before anything is built. */
 async function startConfigSearch(o: BisectOptions, sc: Scenario, given: { good: string[]; bad: string[] }): Promise<BisectOutcome> {
-  const runs = o.runs ?? sc.repeat;
-  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`--runs must be a positive integer, not ${runs}`);
+  const runs = runsOf(o, sc);
   const [good, bad] = [configFragments(given.good), configFragments(given.bad)];
   const config = await configSearchOf(sc, good, bad);
   const dir = resolve(o.resultsDir, `bisect-${newRunId()}`);

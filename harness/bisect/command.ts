@@ -3,6 +3,7 @@
 // 130 interrupted — the CLI adds 2 and 3).
 import type { Writable } from 'node:stream';
 import { resumeBisection, startBisection, type BisectOptions } from './bisect.js';
+import { answerOf } from './oracle.js';
 import { checkSummary } from './verify.js';
 
 export async function bisectCommand(o: BisectOptions | { resume: string }, out: Writable): Promise<number> {
@@ -34,5 +35,5 @@ export async function bisectCommand(o: BisectOptions | { resume: string }, out: 
     if (s.candidates) out.write(s.candidates.map((c) => `    ${c}\n`).join(''));
   }
   out.write(`${r.dir}/bisect.md\n`);
-  return (s.culprit && s.culpritCheck?.verified !== false) || s.firstBad || s.configCulprit?.verified ? 0 : 1;
+  return answerOf(s).found ? 0 : 1;
 }

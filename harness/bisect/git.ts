@@ -138,7 +138,10 @@ export async function revertOnto(clone: string, bad: string, culprit: string, tm
   }
   const tree = String((await g(['write-tree'])).stdout).trim();
   const subject = String((await g(['show', '-s', '--format=%s', culprit])).stdout).trim();
-  const c = await g(['commit-tree', tree, '-p', bad, '-m', `Revert "${subject}"\n\nThis reverts commit ${culprit} (krepro bisect's check of its answer).`]);
+  // Dated like the bad end: the same revert is the same commit on every call, so a resumed check finds its point.
+  const date = String((await g(['show', '-s', '--format=%cI', bad])).stdout).trim();
+  const c = await execa('git', ['-C', clone, 'commit-tree', tree, '-p', bad, '-m', `Revert "${subject}"\n\nThis reverts commit ${culprit} (krepro bisect's check of its answer).`],
+    { env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date }, reject: false });
   if (c.exitCode !== 0) return { why: `git commit-tree: ${String(c.stderr).trim()}` };
   return { commit: String(c.stdout).trim() };
 }

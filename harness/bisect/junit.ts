@@ -3,15 +3,8 @@
 // not a test failing) and one case for the answer, which fails when the
 // bisection named nothing it could confirm.
 import { junitCases, type JUnitCase } from '../results/junit.js';
+import { answerOf } from './oracle.js';
 import type { BisectState } from './types.js';
-
-function answerOf(s: BisectState): { found: boolean; what: string } {
-  if (s.configCulprit?.verified) return { found: true, what: `options ${s.configCulprit.changes.map((c) => `CONFIG_${c.symbol}`).join(' ')}` };
-  if (s.culprit && s.culpritCheck?.verified !== false) return { found: true, what: `commit ${s.culprit.commit} ${s.culprit.subject}` };
-  if (s.firstBad) return { found: true, what: `version ${s.firstBad.version.version}` };
-  if (s.culprit) return { found: false, what: `commit ${s.culprit.commit} not confirmed: ${s.culpritCheck?.doubts.join('; ')}` };
-  return { found: false, what: s.stopped ?? `no answer yet (${s.status})` };
-}
 
 export function bisectJunit(s: BisectState): string {
   const name = s.scenario.split('/').pop()!.replace(/\.ya?ml$/, '');

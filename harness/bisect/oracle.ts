@@ -4,7 +4,7 @@
 import { matches } from '../run/verdict.js';
 import type { Crash, ScenarioResult, Verdict } from '../results/types.js';
 import type { Expectations } from '../scenario/types.js';
-import type { AttemptClass, Confidence, PointRecord, PointVerdict, Reference } from './types.js';
+import type { AttemptClass, BisectState, Confidence, PointRecord, PointVerdict, Reference } from './types.js';
 
 /** `krepro run --bisect-exit`: passed → 0, the failure → 1, error → 125 (git bisect run's skip). */
 export function bisectExitCode(verdicts: Verdict[]): number {
@@ -77,4 +77,13 @@ export function confidence(points: PointRecord[], culprit: string | undefined, p
   const parent = culprit ? parentOf(culprit) : undefined;
   const decidedBy = points.filter((p) => p.commit === culprit || p.commit === parent).map((p) => `${/^[0-9a-f]{40}$/.test(p.commit) ? p.commit.slice(0, 12) : p.commit} ${p.verdict} (${p.counts.reproduced}/${p.attempts.length} reproduced)`);
   return { rate, reproductions, attempts, value, decidedBy };
+}
+
+/** What a bisection answered, and whether it stands (checked) — one rule for stdout's exit code, JUnit and --bisect-new. */
+export function answerOf(s: BisectState): { found: boolean; what: string } {
+  if (s.configCulprit?.verified) return { found: true, what: `options ${s.configCulprit.changes.map((c) => `CONFIG_${c.symbol}`).join(' ')}` };
+  if (s.culprit && s.culpritCheck?.verified !== false) return { found: true, what: `commit ${s.culprit.commit} ${s.culprit.subject}` };
+  if (s.firstBad) return { found: true, what: `version ${s.firstBad.version.version}` };
+  if (s.culprit) return { found: false, what: `commit ${s.culprit.commit} not confirmed: ${s.culpritCheck?.doubts.join('; ')}` };
+  return { found: false, what: s.stopped ?? `no answer yet (${s.status})` };
 }

@@ -38,7 +38,7 @@ export async function checkCulprit(dir: string, state: BisectState, run: RunChec
   const culpritRole: PointRecord['role'] = fix ? 'verify' : 'recheck';
   const otherRole: PointRecord['role'] = fix ? 'recheck' : 'verify';
 
-  const again = state.points.find((p) => p.commit === culprit && p.role === culpritRole && p.subject.endsWith('again)'))
+  const again = found(culpritRole, culprit)
     ?? await run({ commit: culprit, name: `${culprit.slice(0, 12)}-again`, subject: `${state.culprit!.subject} (the ${fix ? 'fix' : 'culprit'}, again)`, role: culpritRole });
 
   const info = await commitInfo(t.clone, culprit);

@@ -6,6 +6,7 @@
 import { join, relative } from 'node:path';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { startBisection } from '../bisect/bisect.js';
+import { answerOf } from '../bisect/oracle.js';
 import { gitCommitsOf, type BundleArtifact } from '../bundle/manifest.js';
 import { matrixScenarioText } from '../bundle/matrix-cell.js';
 import { readResult } from '../bundle/pack.js';
@@ -59,11 +60,10 @@ export async function bisectCell(c: CellSummary, cx: BisectNewContext): Promise<
     const dir = relative(cx.dir, o.dir);
     if (o.interrupted) return { status: 'interrupted', dir, range: rangeOut };
     const cul = o.state.culprit;
-    const doubts = o.state.culpritCheck?.doubts ?? [];
-    if (cul && doubts.length) return { status: 'no-culprit', dir, range: rangeOut, why: `${cul.commit.slice(0, 12)} named but not confirmed: ${doubts.join('; ')}` };
-    return cul
+    const answer = answerOf(o.state);
+    return cul && answer.found
       ? { status: 'found', dir, range: rangeOut, culprit: { commit: cul.commit, subject: cul.subject } }
-      : { status: 'no-culprit', dir, range: rangeOut, why: o.state.stopped ?? 'no single first bad commit' };
+      : { status: 'no-culprit', dir, range: rangeOut, why: cul ? answer.what : o.state.stopped ?? 'no single first bad commit' };
   } catch (e) {
     return { status: 'not-bisectable', range: rangeOut, why: errorMessage(e).split('\n')[0]! };
   }

@@ -40,6 +40,8 @@ t.test('revertOnto: the bad end minus the culprit, as a commit, the work tree un
   t.match(await git('show', '-s', '--format=%s', r.commit), 'Revert "break two"');
   t.equal(await git('rev-parse', 'HEAD'), bad, 'HEAD not moved');
   t.equal(await git('status', '--porcelain'), '', 'work tree and index untouched');
+  await new Promise((res) => setTimeout(res, 1100)); // a later second: the clock must not decide the hash
+  t.same(await revertOnto(dir, bad, culprit, join(dir, '..', 'revert.index')), r, 'the same revert again: the same commit (a resumed check finds its point)');
   // A later commit rewrote the culprit's lines: the revert does not apply.
   const bad2 = await commit('a.c', 'ONE\nTWO!\nTHREE\n', 'rewrite');
   t.match(await revertOnto(dir, bad2, culprit, join(dir, '..', 'revert2.index')), { why: /does not apply to the bad end/ });
