@@ -6,16 +6,21 @@
 // The build entry is keyed by source identity + final .config + toolchain
 // version, so a second run builds nothing and an equivalent fragment set
 // shares the kernel. ccache (when installed) makes a rebuild after one option
-// changed recompile only what that option touches.
+// changed recompile only what that option touches — and, because a build of
+// one of krepro's own trees compiles in an O= dir directly inside the tree
+// (Kbuild then says srctree `..`: every path it passes, -fmacro-prefix-map
+// included, is relative), the same file in another tree (the next commit of
+// a bisection, another linux-source version) hits too. The dir is moved into
+// the cache entry afterwards and its two links back to the tree made absolute.
 import { execa } from '../../util/children.js';
 import { kernelBuildNeeds, requireHost } from '../../util/requirements.js';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import type { KernelBuildSpec } from '../../scenario/types.js';
 import { aptFetch } from '../store/apt.js';
-import { cached, hashOf } from '../store/cache.js';
+import { cached, hashOf, removeScratch, scratchDir } from '../store/cache.js';
 import { droppedOptions, effectiveRequests, explainDropped, formatDropped, parseConfig, parseFragment, parseKconfig, type KconfigEntry } from './kconfig.js';
 import type { KernelArtifact, KernelBuildTree } from './artifact.js';
 import { resolveSource, type KernelSource } from './source.js';
@@ -157,8 +162,9 @@ interface CompileInput {
 
 async function compile(out: string, b: CompileInput): Promise<void> {
   const t = task(`build kernel ${b.label}`, { important: true });
-  const obj = join(out, 'build');
-  await mkdir(obj);
+  const kept = join(out, 'build');
+  const obj = b.source.owned ? await scratchDir(b.source.dir, 'obj') : kept;
+  if (!b.source.owned) await mkdir(obj);
   await writeFile(join(obj, '.config'), b.config);
   const env = makeEnv(b.toolchain);
   const jobs = `-j${Math.max(1, availableParallelism())}`;
@@ -187,13 +193,41 @@ async function compile(out: string, b: CompileInput): Promise<void> {
     await copyFile(join(obj, 'arch', 'x86', 'boot', 'bzImage'), join(out, 'bzImage'));
     await writeFile(join(out, 'manifest.json'), `${JSON.stringify({ release, source: b.source.identity, toolchain: b.toolchain.version, ...times }, null, 2)}\n`);
     await copyFile(join(obj, '.config'), join(out, 'config'));
+    if (obj !== kept) {
+      await rename(obj, kept);
+      await relocateObjTree(kept, b.source.dir);
+    }
     await rename(b.logPath, join(out, 'build.log'));
     t.update('');
     t.done(`${release}, ${Object.entries(times).map(([k, v]) => `${k.replace(/Ms$/, '')} ${(v / 1000).toFixed(0)}s`).join(', ')}`);
   } catch (err) {
     t.fail(firstLine(err));
+    if (obj !== kept) await removeScratch(obj);
     throw await buildFailure(`kernel build failed (${b.label})`, b.logPath, err);
   }
+}
+
+/**
+ * A build dir compiled inside its tree refers to it relatively: the `source`
+ * link is `..` and the generated Makefile says `include ../Makefile`. Once the
+ * dir is moved into its cache entry both must name the tree itself, for the
+ * module builds (`make -C OBJ M=…`, ZFS's --with-linux-obj) that use it there.
+ */
+export async function relocateObjTree(obj: string, srcDir: string): Promise<void> {
+  const link = join(obj, 'source');
+  const target = await readlink(link).catch(() => undefined);
+  if (target !== undefined && !isAbsolute(target)) {
+    await rm(link);
+    await symlink(srcDir, link);
+  }
+  const makefile = join(obj, 'Makefile');
+  const text = await readFile(makefile, 'utf8').catch(() => undefined);
+  if (text !== undefined) await writeFile(makefile, relocatedMakefile(text, srcDir));
+}
+
+/** The obj dir's generated Makefile with a relative `include …/Makefile` made absolute (pure; tested). */
+export function relocatedMakefile(text: string, srcDir: string): string {
+  return text.replace(/^(include\s+)(?!\/)\S*Makefile$/m, `$1${srcDir}/Makefile`);
 }
 
 function phaseUpdate(t: Task, name: string, detail: string, t0 = Date.now()): void {

@@ -2,7 +2,8 @@
 // tarball inside unpacked into the cache once), a git checkout at a ref
 // (`git archive` of that commit into the cache — the user's work tree, index
 // and HEAD are never touched), or a directory used in place, read-only (builds
-// always go to a separate O= dir).
+// always go to a separate O= dir; in krepro's own trees that dir starts inside
+// the tree, see build.ts).
 import { execa } from '../../util/children.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
@@ -20,6 +21,8 @@ export interface KernelSource {
   identity: string;
   /** Part of build cache keys: changes whenever the tree's content may have changed. */
   hash: string;
+  /** The tree is a cache entry of krepro's own (not a user's directory): a build may put its scratch O= dir inside it. */
+  owned: boolean;
 }
 
 /** Locate or materialise the source tree a build asks for. */
@@ -48,7 +51,7 @@ async function debianSource(pkg: string, version?: string): Promise<KernelSource
       throw err;
     }
   });
-  return { dir: join(entry, pkg), identity: `debian:${pkg}@${deb.version}`, hash };
+  return { dir: join(entry, pkg), identity: `debian:${pkg}@${deb.version}`, hash, owned: true };
 }
 
 async function gitSource(repo: string, ref: string): Promise<KernelSource> {
@@ -75,7 +78,7 @@ async function gitSource(repo: string, ref: string): Promise<KernelSource> {
       throw err;
     }
   });
-  return { dir: join(entry, 'tree'), identity: `git:${abs}@${ref}(${commit.slice(0, 12)})`, hash };
+  return { dir: join(entry, 'tree'), identity: `git:${abs}@${ref}(${commit.slice(0, 12)})`, hash, owned: true };
 }
 
 /** A user's tree in place: fingerprinted by every file's path, size and mtime (.git excluded). */
@@ -93,5 +96,5 @@ async function dirSource(given: string): Promise<KernelSource> {
     const s = await stat(p);
     rows.push(`${rel}\t${s.size}\t${Math.floor(s.mtimeMs)}`);
   }
-  return { dir, identity: `dir:${dir}`, hash: hashOf(['kernel-src', 'dir', rows.sort()]) };
+  return { dir, identity: `dir:${dir}`, hash: hashOf(['kernel-src', 'dir', rows.sort()]), owned: false };
 }

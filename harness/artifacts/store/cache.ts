@@ -129,6 +129,21 @@ export async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T
   }
 }
 
+/**
+ * A private temp dir inside `parent` (named like cache temps, so a killed
+ * build's is swept by the next call for the same parent); remove it with
+ * removeScratch when done. Kernel builds compile in one inside the source
+ * tree (build.ts says why).
+ */
+export async function scratchDir(parent: string, label: string): Promise<string> {
+  await sweepDeadTemps(parent);
+  const dir = join(parent, `.tmp-${label}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(dir);
+  return dir;
+}
+
+export const removeScratch = (dir: string): Promise<void> => removeTemp(dir);
+
 /** Remove temp dirs left by killed builds (their pid is part of the name). */
 async function sweepDeadTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
