@@ -2,8 +2,10 @@
 // through the normal runner (run/attempt.ts), its attempts added up into good
 // / bad / skip. The build — or a version's kernel fetch — comes first (a
 // failure is a skip without a boot), and every attempt checks from inside the
-// guest that the kernel it booted (uname -r) and the module it loaded
-// (srcversion) are the ones just built: anything else is an error, never a verdict.
+// guest that the kernel it booted (uname -r) and the module it loaded (its GNU
+// build ID from /sys/module/NAME/notes, and srcversion) are the ones just built:
+// anything else is an error, never a verdict. The build ID is what tells modules
+// apart on kernels without MODULE_SRCVERSION_ALL (a tinyconfig build has none).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
@@ -58,7 +60,7 @@ export async function pointRecipe(dir: string, recipe: string, builder: string, 
   return file;
 }
 
-const IDENTITY_LABEL = 'run: krepro bisect: srcversion of the loaded modules';
+const IDENTITY_LABEL = 'run: krepro bisect: identity of the loaded modules';
 
 /** The `uname -r` line of the identity step's output. */
 const RELEASE_KEY = 'uname-r';
@@ -67,7 +69,7 @@ const RELEASE_KEY = 'uname-r';
 export function pointScenario(sc: Scenario, recipe: string | undefined, modules: string[]): Scenario {
   const identity: RunStep = {
     kind: 'run', index: 1, label: IDENTITY_LABEL, pos: sc.image.pos, expectExit: 'any',
-    command: [`echo "${RELEASE_KEY} $(uname -r)"`, ...modules.map((m) => `echo "${m} $(cat /sys/module/${m}/srcversion 2>/dev/null || echo -)"`)].join('; '),
+    command: [`echo "${RELEASE_KEY} $(uname -r)"`, ...modules.map(identityProbe)].join('; '),
   };
   return {
     ...sc,
@@ -77,23 +79,50 @@ export function pointScenario(sc: Scenario, recipe: string | undefined, modules:
   };
 }
 
-/** `NAME SRCVERSION` lines of the identity step's output (pure; tested). */
-export function parseSrcversions(out: string): Record<string, string> {
-  const got: Record<string, string> = {};
-  for (const line of out.split('\n')) {
-    const m = /^(\S+) (\S+)$/.exec(line.trim());
-    if (m) got[m[1]!] = m[2]!;
-  }
-  return got;
+/**
+ * `NAME SRCVERSION BUILDID` for one module: `-` for both when the module is not
+ * loaded, `?` for what a loaded module does not show (no srcversion without
+ * MODULE_SRCVERSION_ALL, no notes without KALLSYMS). The note file is the ELF
+ * note itself: its last 20 bytes are the sha1 build ID.
+ */
+function identityProbe(m: string): string {
+  const d = `/sys/module/${m}`;
+  return `if [ -d ${d} ]; then s=$(cat ${d}/srcversion 2>/dev/null); b=$(od -An -v -tx1 ${d}/notes/.note.gnu.build-id 2>/dev/null | tr -d ' \\n' | tail -c 40); echo "${m} \${s:-?} \${b:-?}"; else echo "${m} - -"; fi`;
 }
 
-/** The first module whose loaded srcversion is not the built one, as a message (undefined: all match or cannot be told). */
-export function srcversionMismatch(built: Record<string, string>, guest: Record<string, string>): string | undefined {
+/** The identity step's output (pure; tested): `uname-r` and each module's srcversion, and build IDs where given. */
+export function parseIdentities(out: string): { srcversions: Record<string, string>; buildIds: Record<string, string> } {
+  const srcversions: Record<string, string> = {};
+  const buildIds: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const m = /^(\S+) (\S+)(?: (\S+))?$/.exec(line.trim());
+    if (!m) continue;
+    srcversions[m[1]!] = m[2]!;
+    if (m[3] !== undefined) buildIds[m[1]!] = m[3];
+  }
+  return { srcversions, buildIds };
+}
+
+/** `NAME SRCVERSION` lines of the identity step's output (pure; tested). */
+export function parseSrcversions(out: string): Record<string, string> {
+  return parseIdentities(out).srcversions;
+}
+
+/**
+ * The first module the guest did not load as built, as a message (undefined: all match or
+ * cannot be told): not loaded, another build ID, or another srcversion.
+ */
+export function srcversionMismatch(built: Record<string, string>, guest: Record<string, string>, builtIds: Record<string, string> = {}, guestIds: Record<string, string> = {}): string | undefined {
   for (const [m, want] of Object.entries(built)) {
     const got = guest[m];
     if (got === undefined) continue; // the step did not get that far (a crash during boot)
-    if (!want && got === '-') continue; // no MODULE_VERSION and no MODULE_SRCVERSION_ALL: nothing to compare
-    if (got !== want) return `module ${m}: the guest loaded srcversion ${got === '-' ? '(none: not loaded)' : got}, the build made ${want || '(none)'}`;
+    if (got === '-') return `module ${m}: not loaded in the guest (no /sys/module/${m}), the build made ${builtIds[m] ? `build ID ${builtIds[m]}` : want || 'it'}`;
+    const wantId = builtIds[m];
+    const gotId = guestIds[m];
+    if (wantId && gotId && gotId !== '?' && gotId !== wantId) return `module ${m}: the guest loaded build ID ${gotId}, the build made ${wantId}`;
+    // '?' is a loaded module without srcversion (no MODULE_VERSION, no MODULE_SRCVERSION_ALL).
+    const gotSrc = got === '?' ? '' : got;
+    if (gotSrc !== want) return `module ${m}: the guest loaded srcversion ${gotSrc || '(none)'}, the build made ${want || '(none)'}`;
   }
   return undefined;
 }
@@ -114,7 +143,7 @@ export async function prepareGitPoint(sc: Scenario, dir: string, builder: string
     const kernel = await resolveKernel(sc.kernel);
     const recipe = await loadRecipe(recipeFile, sc.image.params);
     const built = await runBuilders({ [builder]: recipe.build[builder]! }, kernel);
-    return { builder, value, hash: built.hashes.join(','), srcversions: await srcversionsOf(built.modules), artifact: await contentHash(built.modules.map((m) => m.file)), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
+    return { builder, value, hash: built.hashes.join(','), ...(await identitiesOf(built.modules)), artifact: await contentHash(built.modules.map((m) => m.file)), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
   }).catch((e: unknown) => { throw asBuildError(e); });
   return { scenario: pointScenario(sc, recipeFile, Object.keys(build.srcversions)), build };
 }
@@ -126,14 +155,17 @@ async function contentHash(files: string[]): Promise<string> {
   return h.digest('hex');
 }
 
-/** Module name (as /sys/module spells it) → srcversion of each built .ko. */
-async function srcversionsOf(modules: Array<{ file: string }>): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
+/** Module name (as /sys/module spells it) → srcversion and GNU build ID of each built .ko. */
+async function identitiesOf(modules: Array<{ file: string }>): Promise<{ srcversions: Record<string, string>; buildIds: Record<string, string> }> {
+  const srcversions: Record<string, string> = {};
+  const buildIds: Record<string, string> = {};
   for (const m of modules) {
-    const v = await execa('modinfo', ['-F', 'srcversion', m.file]);
-    out[basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_')] = String(v.stdout).trim();
+    const name = basename(m.file).replace(/\.ko$/, '').replace(/-/g, '_');
+    srcversions[name] = String((await execa('modinfo', ['-F', 'srcversion', m.file])).stdout).trim();
+    const id = /Build ID: ([0-9a-f]+)/.exec(String((await execa('readelf', ['-n', m.file])).stdout))?.[1];
+    if (id) buildIds[name] = id;
   }
-  return out;
+  return { srcversions, buildIds };
 }
 
 /**
@@ -166,7 +198,7 @@ async function prepareBuiltKernelPoint(sc: Scenario, edit: (b: KernelBuildSpec) 
     const kernel = await resolveKernel(kernelSpec);
     const recipe = await loadRecipe(sc.image.recipe, sc.image.params);
     const built = await runBuilders(recipe.build, kernel);
-    return { builder, value, hash: kernel.hash, srcversions: await srcversionsOf(built.modules), artifact: await contentHash([kernel.bzImage, ...built.modules.map((m) => m.file)]), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
+    return { builder, value, hash: kernel.hash, ...(await identitiesOf(built.modules)), artifact: await contentHash([kernel.bzImage, ...built.modules.map((m) => m.file)]), kernel: { identity: kernel.identity, hash: kernel.hash, release: kernel.release } };
   }).catch((e: unknown) => { throw asBuildError(e); });
   return { scenario: pointScenario({ ...sc, kernel: kernelSpec }, undefined, Object.keys(build.srcversions)), build };
 }
@@ -179,10 +211,10 @@ export async function prepareKernelPoint(sc: Scenario, abi: string): Promise<Pre
   return { scenario: pointScenario({ ...sc, kernel: kernelSpec }, undefined, []), build };
 }
 
-async function guestSrcversions(adir: string, r: ScenarioResult): Promise<Record<string, string> | undefined> {
+async function guestIdentities(adir: string, r: ScenarioResult): Promise<ReturnType<typeof parseIdentities> | undefined> {
   const step = r.steps.find((s) => s.index === 1 && s.label === IDENTITY_LABEL);
   if (!step?.output || step.status !== 'ok') return undefined;
-  return parseSrcversions(await readFile(join(adir, step.output), 'utf8').catch(() => ''));
+  return parseIdentities(await readFile(join(adir, step.output), 'utf8').catch(() => ''));
 }
 
 /** Run one point: build, then attempts until its verdict is settled. */
@@ -221,8 +253,9 @@ export async function runPoint(inp: PointInput, say: (s: string) => void): Promi
     if (interrupted.aborted) throw new PointInterrupted('interrupted during an attempt');
     let cls = classifyAttempt(r, inp.scenario.expect, reference);
     let message = r.message.split('\n')[0]!;
-    const guest = await guestSrcversions(adir, r);
-    const mismatch = guest && srcversionMismatch(point.build.srcversions, guest);
+    const ids = await guestIdentities(adir, r);
+    const guest = ids?.srcversions;
+    const mismatch = ids && srcversionMismatch(point.build.srcversions, ids.srcversions, point.build.buildIds, ids.buildIds);
     const otherKernel = guest && releaseMismatch(point.build.kernel.release, guest);
     if (mismatch || otherKernel) {
       cls = 'error';
@@ -236,7 +269,7 @@ export async function runPoint(inp: PointInput, say: (s: string) => void): Promi
     const record: AttemptRecord = {
       dir: relative(inp.dir, adir), verdict: r.verdict, reason: r.reason, class: cls, message,
       crashTitles: failingCrashes(r, inp.scenario.expect).map((c) => c.title), durationMs: r.timings.totalMs ?? 0,
-      ...(guest ? { guestSrcversions: guest } : {}),
+      ...(ids ? { guestSrcversions: ids.srcversions, guestBuildIds: ids.buildIds } : {}),
     };
     point.attempts.push(record);
   }

@@ -33,6 +33,8 @@ export interface AttemptRecord {
   durationMs: number;
   /** srcversion of each built module as the guest reports it (/sys/module/NAME/srcversion), when it got that far. */
   guestSrcversions?: Record<string, string>;
+  /** GNU build ID of each built module as the guest reports it (/sys/module/NAME/notes), when it got that far. */
+  guestBuildIds?: Record<string, string>;
 }
 
 /** What the point's build really was. */
@@ -44,6 +46,8 @@ export interface BuildIdentity {
   hash: string;
   /** Each built module: name → `modinfo -F srcversion` of the .ko ("" when the module carries none). */
   srcversions: Record<string, string>;
+  /** Each built module: name → its GNU build ID (readelf -n): a hash of the module itself, there with or without srcversion. */
+  buildIds?: Record<string, string>;
   /** sha256 of what the point built (its .ko files, or its kernel's bzImage and modules): equal for two points = the same artifact. */
   artifact?: string;
   kernel: { identity: string; hash: string; /** uname -r the guest must report. */ release?: string };

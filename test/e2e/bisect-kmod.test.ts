@@ -142,6 +142,8 @@ t.test('bisect a module repository: skips an unbuildable and an other-bug commit
     const built = p.build!.srcversions.crashmod!;
     t.match(built, /^[0-9A-F]{20,}$/, `${p.subject}: built srcversion`);
     t.equal(p.attempts[0]!.guestSrcversions?.crashmod, built, `${p.subject}: the guest loaded that build`);
+    t.match(p.build!.buildIds?.crashmod, /^[0-9a-f]{40}$/, `${p.subject}: built build ID`);
+    t.equal(p.attempts[0]!.guestBuildIds?.crashmod, p.build!.buildIds?.crashmod, `${p.subject}: the same build ID in the guest's /sys/module`);
   }
   t.ok(s.confidence && s.confidence.value > 0 && s.confidence.value <= 1, `confidence ${s.confidence?.value}`);
   const md = await readFile(join(bisectDir, 'bisect.md'), 'utf8');

@@ -2,7 +2,7 @@
 // point scenario (the identity step first, the scenario's steps after it).
 import t from 'tap';
 import { parseBisectOutput } from '../../../harness/bisect/git.js';
-import { parseSrcversions, pointScenario, releaseMismatch, srcversionMismatch } from '../../../harness/bisect/point.js';
+import { parseIdentities, parseSrcversions, pointScenario, releaseMismatch, srcversionMismatch } from '../../../harness/bisect/point.js';
 import type { Scenario } from '../../../harness/scenario/types.js';
 
 const A = 'a'.repeat(40);
@@ -22,8 +22,21 @@ t.test('srcversions: read from the guest, compared with the build', async (t) =>
   t.equal(srcversionMismatch({ crashmod: '1A2B3C' }, guest), undefined, 'the loaded module is the built one');
   t.match(srcversionMismatch({ crashmod: 'FFFF' }, guest), /crashmod: the guest loaded srcversion 1A2B3C, the build made FFFF/, 'a stale module');
   t.match(srcversionMismatch({ zfs: 'ABC' }, guest), /not loaded/, 'built but not loaded');
-  t.equal(srcversionMismatch({ zfs: '' }, guest), undefined, 'no srcversion on either side: nothing to compare');
+  t.match(srcversionMismatch({ zfs: '' }, guest), /zfs: not loaded in the guest/, 'no srcversion built, and not loaded: still an error');
   t.equal(srcversionMismatch({ spl: 'ABC' }, guest), undefined, 'the step never ran (crash during boot)');
+});
+
+// A tinyconfig kernel has no MODULE_SRCVERSION_ALL: only the module's GNU build ID tells two builds apart.
+t.test('build IDs: compared when srcversion cannot tell', async (t) => {
+  const ID = '3f0c2a9d7be1c4e5a6f70812934a5b6c7d8e9f01';
+  const OTHER = '0000000000000000000000000000000000000001';
+  const ids = parseIdentities(`uname-r 6.12.118\ncrashmod ? ${ID}\nzfs - -\nspl ABC ?\n`);
+  t.same(ids, { srcversions: { 'uname-r': '6.12.118', crashmod: '?', zfs: '-', spl: 'ABC' }, buildIds: { crashmod: ID, zfs: '-', spl: '?' } });
+  t.equal(srcversionMismatch({ crashmod: '' }, ids.srcversions, { crashmod: ID }, ids.buildIds), undefined, 'no srcversion, same build ID: the built module');
+  t.match(srcversionMismatch({ crashmod: '' }, ids.srcversions, { crashmod: OTHER }, ids.buildIds), `crashmod: the guest loaded build ID ${ID}, the build made ${OTHER}`, 'no srcversion, another build ID: stale');
+  t.match(srcversionMismatch({ crashmod: 'ABC' }, ids.srcversions, { crashmod: ID }, ids.buildIds), /guest loaded srcversion \(none\), the build made ABC/, 'the build has a srcversion the loaded module lacks');
+  t.equal(srcversionMismatch({ spl: 'ABC' }, ids.srcversions, { spl: OTHER }, ids.buildIds), undefined, 'no notes in sysfs (no KALLSYMS): srcversion decides');
+  t.match(srcversionMismatch({ zfs: '' }, ids.srcversions, { zfs: OTHER }, ids.buildIds), `zfs: not loaded in the guest (no /sys/module/zfs), the build made build ID ${OTHER}`);
 });
 
 t.test('the point scenario reads the loaded modules first, then runs the scenario', async (t) => {
